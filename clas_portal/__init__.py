@@ -1,0 +1,5 @@
+"""Projet Django du Portail Clas."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

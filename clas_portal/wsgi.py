@@ -1,0 +1,9 @@
+"""Point d'entrée WSGI (gunicorn en production)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clas_portal.settings")
+
+application = get_wsgi_application()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ComptesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "comptes"
+    verbose_name = "Comptes et rôles"
