@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("comptes.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("bilans/", include("bilans.urls")),
+    path("referentiel/", include("eligibility.urls")),
 ]

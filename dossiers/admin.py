@@ -3,7 +3,7 @@ from django.db.models import Count
 
 from collectifs.models import Collectif
 
-from .models import Dossier
+from .models import Dossier, Evaluation
 
 
 class CollectifInline(admin.TabularInline):
@@ -47,3 +47,22 @@ class DossierAdmin(admin.ModelAdmin):
     @admin.display(description="collectifs", ordering="_nb_collectifs")
     def nb_collectifs(self, obj):
         return obj._nb_collectifs
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    """Les évaluations figées ne se modifient pas : elles expliquent une décision passée."""
+
+    list_display = ["dossier", "motif", "verdict", "montant_ps_total", "edition", "cree_le"]
+    list_filter = ["motif", "verdict", "edition"]
+    search_fields = ["dossier__porteur__raison_sociale", "dossier__reference", "empreinte_entree"]
+    list_select_related = ["dossier__porteur", "dossier__departement"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -232,3 +232,56 @@ class Dossier(models.Model):
     @property
     def est_decide(self) -> bool:
         return self.etat in ETATS_DECIDES
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(dossier__in=Dossier.objects.visible_to(user))
+
+
+class Evaluation(models.Model):
+    """Évaluation figée d'un dossier, au dépôt ou à la décision.
+
+    Elle garde l'édition, les paramètres, l'empreinte des données d'entrée et le résultat : une
+    décision ancienne reste explicable même si les paramètres changent ensuite.
+    """
+
+    class Motif(models.TextChoices):
+        DEPOT = "depot", "dépôt du dossier"
+        DECISION = "decision", "décision"
+        IMPORT = "import", "import"
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="evaluations"
+    )
+    motif = models.CharField("motif", max_length=10, choices=Motif.choices)
+    edition = models.CharField("édition du référentiel", max_length=20)
+    parametres = models.JSONField("paramètres de financement")
+    empreinte_entree = models.CharField(
+        "empreinte des données évaluées", max_length=64, help_text="SHA-256 du document évalué"
+    )
+    entree = models.JSONField("données évaluées (clas-dossier/1)")
+    resultat = models.JSONField("résultat (clas-evaluation/1)")
+    verdict = models.CharField("verdict", max_length=14)
+    montant_ps_total = models.DecimalField(
+        "PS calculée (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    cree_le = models.DateTimeField("figée le", auto_now_add=True)
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "évaluation figée"
+        verbose_name_plural = "évaluations figées"
+        ordering = ["dossier", "-cree_le", "-pk"]
+        get_latest_by = "cree_le"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verdict__in=["eligible", "incomplet", "a_verifier", "non_eligible"]),
+                name="evaluation_verdict_connu",
+                violation_error_message="Ce verdict n'existe pas.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier} — {self.get_motif_display()} ({self.verdict})"
