@@ -14,6 +14,7 @@ from seances.models import BilanAction
 
 MOT_DE_PASSE = "mot-de-passe-de-test-2026"
 
+
 def _cle_luhn(chiffres: str) -> str:
     """Chiffre à ajouter à ``chiffres`` pour que le tout passe l'algorithme de Luhn."""
     for cle in "0123456789":
@@ -112,9 +113,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
     etat = Etat.BROUILLON
 
     class Params:
-        depose = factory.Trait(
-            etat=Etat.DEPOSE, depose_le=factory.LazyFunction(timezone.now)
-        )
+        depose = factory.Trait(etat=Etat.DEPOSE, depose_le=factory.LazyFunction(timezone.now))
         complet = factory.Trait(
             reperage_concerte_ecole=True,
             aide_aux_devoirs_exclusive=False,

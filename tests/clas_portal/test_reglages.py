@@ -20,14 +20,31 @@ PRODUCTION_SURE = {
 
 
 def manage(*args, **env):
-    propre = {k: v for k, v in os.environ.items() if k not in {
-        "CLAS_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG",
-        "EMAIL_BACKEND", "SESSION_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE",
-    }}
+    propre = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "CLAS_ENV",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "DEBUG",
+            "EMAIL_BACKEND",
+            "SESSION_COOKIE_SECURE",
+            "SECURE_HSTS_SECONDS",
+            "DJANGO_SETTINGS_MODULE",
+        }
+    }
     propre.update({k: v for k, v in env.items() if v is not None})
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=RACINE, env=propre, capture_output=True,
-        text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=RACINE,
+        env=propre,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -68,10 +85,18 @@ def test_environnement_inconnu_refuse():
 
 def test_demo_par_defaut_sans_secret(tmp_path):
     """Hors production, la clé est générée une fois dans var/ puis relue."""
-    r1 = manage("shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)",
-                CLAS_VAR_DIR=str(tmp_path))
-    r2 = manage("shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)",
-                CLAS_VAR_DIR=str(tmp_path))
+    r1 = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+        CLAS_VAR_DIR=str(tmp_path),
+    )
+    r2 = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+        CLAS_VAR_DIR=str(tmp_path),
+    )
     assert r1.returncode == 0, r1.stderr
     cle = r1.stdout.strip().splitlines()[-1]
     assert len(cle) >= 50

@@ -104,6 +104,11 @@ def test_admin_liste_des_dossiers(client, admin_national):
     for modele in ["dossier", "collectif", "creneau", "intervenant"]:
         app = "dossiers" if modele == "dossier" else "collectifs"
         assert client.get(reverse(f"admin:{app}_{modele}_changelist")).status_code == 200
-    for nom in ["comptes_utilisateur", "comptes_departement", "porteurs_porteur",
-                "porteurs_membre", "seances_bilanaction"]:
+    for nom in [
+        "comptes_utilisateur",
+        "comptes_departement",
+        "porteurs_porteur",
+        "porteurs_membre",
+        "seances_bilanaction",
+    ]:
         assert client.get(reverse(f"admin:{nom}_changelist"), {"q": "a"}).status_code == 200

@@ -126,18 +126,30 @@ class TestUrls:
         client.force_login(agent59)
         url = reverse("dossiers:detail", args=[monde["d23"]["dossier"].pk])
         assert client.get(url).status_code == 404
-        assert client.get(reverse("dossiers:detail", args=[monde["d59"]["dossier"].pk])).status_code == 200
+        assert (
+            client.get(reverse("dossiers:detail", args=[monde["d59"]["dossier"].pk])).status_code
+            == 200
+        )
 
     def test_agent_recoit_404_sur_un_brouillon_de_son_departement(self, client, monde, agent59):
         client.force_login(agent59)
-        assert client.get(reverse("dossiers:detail", args=[monde["b59"]["dossier"].pk])).status_code == 404
+        assert (
+            client.get(reverse("dossiers:detail", args=[monde["b59"]["dossier"].pk])).status_code
+            == 404
+        )
 
     def test_porteur_recoit_404_sur_le_dossier_d_un_autre(self, client, monde, porteur_user):
         client.force_login(porteur_user)
         autre = DossierFactory(depose=True)  # même département, autre organisation
         assert client.get(reverse("dossiers:detail", args=[autre.pk])).status_code == 404
-        assert client.get(reverse("dossiers:detail", args=[monde["d23"]["dossier"].pk])).status_code == 404
-        assert client.get(reverse("dossiers:detail", args=[monde["b59"]["dossier"].pk])).status_code == 200
+        assert (
+            client.get(reverse("dossiers:detail", args=[monde["d23"]["dossier"].pk])).status_code
+            == 404
+        )
+        assert (
+            client.get(reverse("dossiers:detail", args=[monde["b59"]["dossier"].pk])).status_code
+            == 200
+        )
 
     def test_la_liste_ne_montre_que_le_perimetre(self, client, monde, agent59):
         client.force_login(agent59)

@@ -83,8 +83,12 @@ class TestCollectif:
         refuse_par_la_base(CollectifFactory, **champs)
 
     def test_limites_acceptees(self):
-        c = CollectifFactory(nombre_enfants=500, nombre_intervenants=100,
-                             semaines_fonctionnement=53, depenses_fonctionnement=Decimal("0"))
+        c = CollectifFactory(
+            nombre_enfants=500,
+            nombre_intervenants=100,
+            semaines_fonctionnement=53,
+            depenses_fonctionnement=Decimal("0"),
+        )
         assert c.pk
 
     def test_classes_validees(self):
@@ -95,11 +99,15 @@ class TestCollectif:
 
     def test_classes_triees(self):
         assert CollectifFactory.build(classes=["CM2", "CP", "6e"]).classes_triees() == [
-            "CP", "CM2", "6e"]
+            "CP",
+            "CM2",
+            "6e",
+        ]
 
     def test_date_fin_message(self):
-        c = CollectifFactory.build(date_debut=datetime.date(2026, 1, 2),
-                                   date_fin=datetime.date(2026, 1, 1))
+        c = CollectifFactory.build(
+            date_debut=datetime.date(2026, 1, 2), date_fin=datetime.date(2026, 1, 1)
+        )
         with pytest.raises(ValidationError) as exc:
             c.validate_constraints()
         assert "La date de fin doit suivre la date de début." in exc.value.messages

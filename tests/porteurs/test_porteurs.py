@@ -32,8 +32,9 @@ class TestSiret:
 @pytest.mark.django_db
 class TestPorteur:
     def test_full_clean_nomme_le_champ_siret(self, dep59):
-        p = Porteur(raison_sociale="Asso", siret="12345678901234", forme="association",
-                    departement=dep59)
+        p = Porteur(
+            raison_sociale="Asso", siret="12345678901234", forme="association", departement=dep59
+        )
         with pytest.raises(ValidationError) as exc:
             p.full_clean()
         assert "siret" in exc.value.message_dict
