@@ -149,6 +149,91 @@ def _cle_tri(erreur):
     return [str(p).zfill(6) if isinstance(p, int) else p for p in erreur.absolute_path]
 
 
+# Bornes de capacité du portail, au-delà de ce que le schéma borne : un nombre qu'on ne peut pas
+# stocker au centime près est une erreur de format, jamais une troncature silencieuse.
+MONTANT_MAX = Decimal("9999999999.99")
+BORNES_BILAN = {
+    "enfants_inscrits": 100_000,
+    "filles": 100_000,
+    "garcons": 100_000,
+    "familles": 100_000,
+    "seances_realisees": 100_000,
+    "intervenants_salaries": 100_000,
+    "intervenants_benevoles": 100_000,
+    "actions_parents": 100_000,
+    "rencontres_ecole": 100_000,
+}
+HEURES_MAX = Decimal("999999.99")
+
+
+def _decimales(valeur) -> int:
+    exposant = Decimal(str(valeur)).as_tuple().exponent
+    return -exposant if isinstance(exposant, int) and exposant < 0 else 0
+
+
+def _verifier_montant(valeur, ou: str, problemes: list[str]) -> None:
+    if isinstance(valeur, bool) or not isinstance(valeur, int | float | Decimal | str):
+        return  # déjà signalé par le schéma
+    try:
+        montant = Decimal(str(valeur))
+    except ArithmeticError:
+        return
+    if not montant.is_finite():
+        return
+    if montant > MONTANT_MAX:
+        problemes.append(
+            f"{ou} : {_valeur(valeur)} dépasse le maximum autorisé (9 999 999 999,99 €)"
+        )
+    elif not isinstance(valeur, str) and _decimales(montant) > 2:
+        problemes.append(
+            f"{ou} : {_valeur(valeur)} : un montant s'exprime au centime près (2 décimales au plus)"
+        )
+
+
+def _verifier_capacites(document: dict, problemes: list[str]) -> None:
+    charte = document.get("charte")
+    if isinstance(charte, dict) and "participation_familles_euros" in charte:
+        _verifier_montant(
+            charte["participation_familles_euros"], "charte.participation_familles_euros", problemes
+        )
+    instruction = document.get("instruction")
+    if isinstance(instruction, dict) and "montant_accorde" in instruction:
+        _verifier_montant(instruction["montant_accorde"], "instruction.montant_accorde", problemes)
+    collectifs = document.get("collectifs")
+    for i, collectif in enumerate(collectifs if isinstance(collectifs, list) else []):
+        if not isinstance(collectif, dict):
+            continue
+        if "depenses_fonctionnement" in collectif:
+            _verifier_montant(
+                collectif["depenses_fonctionnement"],
+                f"collectifs[{i}].depenses_fonctionnement",
+                problemes,
+            )
+        bilan = collectif.get("bilan")
+        if not isinstance(bilan, dict):
+            continue
+        for cle, maximum in BORNES_BILAN.items():
+            v = bilan.get(cle)
+            if isinstance(v, int) and not isinstance(v, bool) and v > maximum:
+                problemes.append(
+                    f"collectifs[{i}].bilan.{cle} : {v} dépasse le maximum autorisé ({maximum})"
+                )
+        heures = bilan.get("heures_realisees")
+        if isinstance(heures, int | Decimal) and not isinstance(heures, bool):
+            if heures > HEURES_MAX:
+                problemes.append(
+                    f"collectifs[{i}].bilan.heures_realisees : {heures} dépasse le maximum "
+                    f"autorisé ({HEURES_MAX})"
+                )
+            elif _decimales(heures) > 2:
+                problemes.append(
+                    f"collectifs[{i}].bilan.heures_realisees : {heures} : 2 décimales au plus"
+                )
+        taux = bilan.get("taux_presence")
+        if isinstance(taux, Decimal) and _decimales(taux) > 4:
+            problemes.append(f"collectifs[{i}].bilan.taux_presence : {taux} : 4 décimales au plus")
+
+
 def valider(document) -> list[str]:
     """Les problèmes du document, une ligne française par problème ; liste vide s'il est valide."""
     if not isinstance(document, dict):
@@ -158,6 +243,7 @@ def valider(document) -> list[str]:
         for ligne in _message(erreur).splitlines():
             if ligne not in problemes:
                 problemes.append(ligne)
+    _verifier_capacites(document, problemes)
     annee = document.get("annee_scolaire")
     if isinstance(annee, str) and len(annee) == 9 and annee[4] == "-":
         debut, fin = annee[:4], annee[5:]
@@ -203,6 +289,28 @@ ERREURS_JSON = {
 }
 
 
+class _ConstanteNonJson(ValueError):
+    pass
+
+
+class _CleEnDouble(ValueError):
+    pass
+
+
+def _refuser_constante(nom: str):
+    """NaN, Infinity et -Infinity ne sont pas du JSON (RFC 8259)."""
+    raise _ConstanteNonJson(nom)
+
+
+def _objet_sans_doublon(paires: list[tuple[str, object]]) -> dict:
+    objet = {}
+    for cle, valeur in paires:
+        if cle in objet:
+            raise _CleEnDouble(cle)
+        objet[cle] = valeur
+    return objet
+
+
 def lire(octets: bytes) -> dict:
     """Décode et valide un document ; lève ``ErreurFormat`` avec la liste des problèmes."""
     if len(octets) > TAILLE_MAX_OCTETS:
@@ -219,7 +327,18 @@ def lire(octets: bytes) -> dict:
             [f"(fichier) : n'est pas encodé en UTF-8 (octet invalide à la position {exc.start})"]
         ) from exc
     try:
-        document = json.loads(texte, parse_float=Decimal)
+        document = json.loads(
+            texte,
+            parse_float=Decimal,
+            parse_constant=_refuser_constante,
+            object_pairs_hook=_objet_sans_doublon,
+        )
+    except _ConstanteNonJson as exc:
+        raise ErreurFormat(
+            [f"(fichier) : « {exc.args[0]} » n'est pas une valeur JSON (nombre attendu)"]
+        ) from exc
+    except _CleEnDouble as exc:
+        raise ErreurFormat([f"(fichier) : la clé « {exc.args[0]} » apparaît deux fois"]) from exc
     except json.JSONDecodeError as exc:
         raise ErreurFormat(
             [

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from collectifs.models import Collectif, Creneau
@@ -185,6 +185,12 @@ def importer_document(document: dict) -> ResultatImport:
             # Un autre import concurrent vient d'enregistrer la même référence.
             return ResultatImport("ignore", dossier=Dossier.objects.get(reference=reference))
         raise ErreurFormat([f"(document) : refusé par la base de données : {exc}"]) from exc
+    except (DatabaseError, ArithmeticError, OverflowError, ValidationError) as exc:
+        # Filet de sécurité : une valeur que la base ne sait pas stocker n'arrête pas l'import
+        # des autres fichiers ; la transaction a tout annulé pour celui-ci.
+        raise ErreurFormat(
+            [f"(document) : une valeur dépasse la capacité du portail ({type(exc).__name__})"]
+        ) from exc
     return ResultatImport("importe", dossier=dossier, avertissements=avertissements)
 
 

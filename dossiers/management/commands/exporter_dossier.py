@@ -18,11 +18,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, identifiant, **options):
         dossiers = charger_pour_export(Dossier.objects.all())
-        dossier = None
-        if identifiant.isdigit():
-            dossier = dossiers.filter(pk=int(identifiant)).first()
-        if dossier is None:
-            dossier = dossiers.filter(reference=identifiant).first()
+        par_reference = dossiers.filter(reference=identifiant).first()
+        par_numero = dossiers.filter(pk=int(identifiant)).first() if identifiant.isdigit() else None
+        if par_reference and par_numero and par_reference.pk != par_numero.pk:
+            self.stderr.write(
+                f"« {identifiant} » est ambigu : c'est le numéro du dossier n° {par_numero.pk} "
+                f"et la référence d'import du dossier n° {par_reference.pk}. Corrigez la "
+                "référence de l'un d'eux dans l'administration avant d'exporter."
+            )
+            sys.exit(2)
+        dossier = par_reference or par_numero
         if dossier is None:
             self.stderr.write(f"Aucun dossier n'a le numéro ou la référence « {identifiant} ».")
             sys.exit(2)
