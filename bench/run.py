@@ -1,0 +1,93 @@
+"""``make bench`` : lance les bancs de performance et écrit ``var/bench/report.json``.
+
+Chaque banc tourne dans son propre processus, sur une base neuve :
+- moteur d'éligibilité : 10 000 dossiers de 3 collectifs, un cœur ;
+- import : 1 000 dossiers sur SQLite, puis sur PostgreSQL si ``BENCH_POSTGRES_URL`` (par défaut
+  postgres://postgres@127.0.0.1:5432/clas_bench) répond.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parent.parent
+SORTIE = RACINE / "var" / "bench"
+PYTHON = sys.executable
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/clas_bench")
+
+CIBLES = {
+    "moteur_dossiers_par_seconde": 5000,
+    "import_sqlite_dossiers_par_seconde": 200,
+    "import_postgresql_dossiers_par_seconde": 200,
+}
+
+
+def lancer(commande: list[str], env: dict | None = None) -> dict:
+    complet = {**os.environ, **(env or {})}
+    r = subprocess.run(commande, cwd=RACINE, env=complet, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(commande)} a échoué :\n{r.stdout}\n{r.stderr}")
+    lignes = r.stdout.strip().splitlines()
+    for ligne in lignes[:-1]:
+        print("   ", ligne)
+    return json.loads(lignes[-1])
+
+
+def base_postgres_neuve() -> bool:
+    import psycopg
+
+    base = PG_URL.rsplit("/", 1)[1]
+    admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{base}"')
+            conn.execute(f'CREATE DATABASE "{base}"')
+    except psycopg.OperationalError as exc:
+        print(f"   PostgreSQL indisponible ({exc}) : banc d'import PostgreSQL non lancé")
+        return False
+    return True
+
+
+def importer_sur(url: str) -> dict:
+    env = {"DATABASE_URL": url, "CLAS_ENV": "demo"}
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=RACINE,
+        env={**os.environ, **env},
+        check=True,
+    )
+    return lancer([PYTHON, "bench/bench_import.py", "--dossiers", "1000"], env)
+
+
+def main() -> None:
+    SORTIE.mkdir(parents=True, exist_ok=True)
+    rapport: dict = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": os.cpu_count()}
+
+    print("== Moteur d'éligibilité")
+    rapport.update(lancer([PYTHON, "bench/bench_moteur.py"]))
+
+    print("== Import sur SQLite")
+    sqlite = SORTIE / "bench.sqlite3"
+    sqlite.unlink(missing_ok=True)
+    resultat = importer_sur(f"sqlite:///{sqlite}")
+    rapport["import_sqlite_dossiers_par_seconde"] = resultat["import_dossiers_par_seconde"]
+
+    print("== Import sur PostgreSQL")
+    if base_postgres_neuve():
+        resultat = importer_sur(PG_URL)
+        rapport["import_postgresql_dossiers_par_seconde"] = resultat["import_dossiers_par_seconde"]
+
+    (SORTIE / "report.json").write_text(json.dumps(rapport, indent=2, ensure_ascii=False) + "\n")
+    print("\n== Résumé (objectifs entre parenthèses)")
+    for cle, cible in CIBLES.items():
+        valeur = rapport.get(cle)
+        etat = "non mesuré" if valeur is None else ("atteint" if valeur >= cible else "NON ATTEINT")
+        print(f"  {cle:42} {valeur if valeur is not None else '—':>8}  (≥ {cible}) {etat}")
+    print(f"\nRapport : {SORTIE / 'report.json'}")
+
+
+if __name__ == "__main__":
+    main()
