@@ -24,7 +24,9 @@ from django.db import models, transaction
 
 from collectifs.models import Collectif, Creneau, Intervenant
 from comptes.models import Departement, Role, Utilisateur
-from dossiers.models import Dossier, Etat
+from dossiers.evaluation import empreinte, figer_evaluation
+from dossiers.exportation import dossier_vers_document
+from dossiers.models import Dossier, Etat, Evaluation
 from porteurs.models import Forme, Membre, Porteur
 from seances.models import BilanAction
 
@@ -1023,7 +1025,7 @@ class Compteur:
     def lignes(self) -> list[tuple[str, int, int, int]]:
         """(modèle au pluriel, créés, mis à jour, supprimés) dans l'ordre du chargement."""
         modeles = [Utilisateur, Porteur, Membre, Dossier, Collectif, Creneau, Intervenant]
-        modeles += [BilanAction]
+        modeles += [BilanAction, Evaluation]
         modeles += [m for m in self.supprimes if m not in modeles]
         return [
             (
@@ -1186,7 +1188,31 @@ def _charger_dossier(compteur, donnees: dict, porteurs) -> Dossier:
     )
     for personne, donnees_intervenant in zip(personnes, intervenants, strict=True):
         personne.collectifs.set([objets[rang] for rang in donnees_intervenant["collectifs"]])
+    _figer_evaluations(compteur, dossier)
     return dossier
+
+
+def _figer_evaluations(compteur, dossier: Dossier) -> None:
+    """Évaluations figées au dépôt et à la décision, comme l'auraient laissées ces étapes.
+
+    Une seule par motif et par dossier : recharger la démo ne les multiplie pas, et une évaluation
+    dont les données ne correspondent plus (démo modifiée à la main) est refaite.
+    """
+    motifs = []
+    if not dossier.est_brouillon:
+        motifs.append(Evaluation.Motif.DEPOT)
+    if dossier.est_decide:
+        motifs.append(Evaluation.Motif.DECISION)
+    compteur.note_suppression(dossier.evaluations.exclude(motif__in=motifs).delete())
+    courante = empreinte(dossier_vers_document(dossier, avec_decision=False))
+    for motif in motifs:
+        existantes = dossier.evaluations.filter(motif=motif)
+        if existantes.filter(empreinte_entree=courante).count() == 1 == existantes.count():
+            compteur.note(Evaluation, False)
+            continue
+        compteur.note_suppression(existantes.delete())
+        figer_evaluation(dossier, motif)
+        compteur.note(Evaluation, True)
 
 
 def charger_demo() -> ResultatDemo:

@@ -6,6 +6,8 @@ from collectifs.models import Collectif
 from comptes.models import Role
 from comptes.permissions import RoleRequisMixin
 
+from .evaluation import empreinte, evaluer_document
+from .exportation import dossier_vers_document
 from .models import Dossier, Etat
 
 
@@ -62,9 +64,19 @@ class DossierDetailView(RoleRequisMixin, DetailView):
             .prefetch_related(
                 Prefetch(
                     "collectifs",
-                    queryset=Collectif.objects.prefetch_related("creneaux").order_by("ordre", "pk"),
+                    queryset=Collectif.objects.select_related("bilan")
+                    .prefetch_related("creneaux")
+                    .order_by("ordre", "pk"),
                 ),
                 "intervenants",
             )
         )
         return get_object_or_404(qs, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        document = dossier_vers_document(self.object, avec_decision=False)
+        ctx["evaluation"] = evaluer_document(document)
+        ctx["empreinte_courante"] = empreinte(document)
+        ctx["evaluation_figee"] = self.object.evaluations.order_by("-cree_le", "-pk").first()
+        return ctx

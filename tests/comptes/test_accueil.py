@@ -92,10 +92,15 @@ def test_detail_nombre_de_requetes_borne(client, agent59, django_assert_max_num_
         CreneauFactory.create_batch(2, collectif=c)
     IntervenantFactory.create_batch(3, dossier=d)
     client.force_login(agent59)
-    with django_assert_max_num_queries(8):
+    # session, compte, dossier, collectifs (+ bilans), créneaux, intervenants, paramètres de
+    # l'année, évaluation figée : un nombre fixe, quel que soit le nombre de collectifs.
+    with django_assert_max_num_queries(10):
         page = client.get(reverse("dossiers:detail", args=[d.pk]))
     assert page.status_code == 200
-    assert page.content.decode().count('class="card mb-3"') == 10
+    contenu = page.content.decode()
+    assert contenu.count('class="card mb-3"') == 10
+    assert "Éligibilité au regard du référentiel" in contenu
+    assert contenu.count("<code>COLLECTIF-TAILLE</code>") == 10
 
 
 def test_admin_liste_des_dossiers(client, admin_national):
