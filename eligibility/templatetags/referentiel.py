@@ -60,3 +60,13 @@ def euros(montant) -> str:
         entier = entier[:-3]
     groupes.insert(0, entier)
     return f"{signe}{ESPACE_FINE.join(groupes)},{decimales}{ESPACE_FINE}€"
+
+
+@register.filter
+def pourcentage(taux) -> str:
+    """« 0.325 » → « 32,5 % »."""
+    if taux in (None, ""):
+        return "non fixé"
+    valeur = (Decimal(str(taux)) * 100).normalize()
+    texte = f"{valeur:f}".replace(".", ",")
+    return f"{texte}{ESPACE_FINE}%"
