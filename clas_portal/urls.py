@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("comptes.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("organisations/", include("porteurs.urls")),
     path("bilans/", include("bilans.urls")),
     path("referentiel/", include("eligibility.urls")),
 ]

@@ -3,7 +3,15 @@ from django.db.models import Count
 
 from collectifs.models import Collectif
 
-from .models import Dossier, Evaluation
+from .models import (
+    Campagne,
+    Dossier,
+    Evaluation,
+    Evenement,
+    LigneBudget,
+    Message,
+    PieceJustificative,
+)
 
 
 class CollectifInline(admin.TabularInline):
@@ -66,3 +74,66 @@ class EvaluationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Campagne)
+class CampagneAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "departement", "annee", "ouverture", "cloture"]
+    list_filter = ["annee", "departement"]
+    search_fields = ["departement__nom", "departement__code"]
+    list_select_related = ["departement"]
+    autocomplete_fields = ["departement"]
+
+
+@admin.register(LigneBudget)
+class LigneBudgetAdmin(admin.ModelAdmin):
+    list_display = ["dossier", "sens", "categorie", "libelle", "montant"]
+    list_filter = ["sens", "categorie"]
+    search_fields = ["dossier__porteur__raison_sociale", "libelle"]
+    list_select_related = ["dossier__porteur", "dossier__departement"]
+    autocomplete_fields = ["dossier"]
+
+
+@admin.register(PieceJustificative)
+class PieceJustificativeAdmin(admin.ModelAdmin):
+    list_display = ["nom_original", "type", "dossier", "taille", "deposee_le"]
+    list_filter = ["type"]
+    search_fields = ["nom_original", "dossier__porteur__raison_sociale"]
+    list_select_related = ["dossier__porteur", "dossier__departement"]
+    exclude = ["fichier"]
+    readonly_fields = [
+        "dossier",
+        "type",
+        "nom_original",
+        "type_mime",
+        "extension",
+        "taille",
+        "deposee_par",
+    ]
+
+
+@admin.register(Evenement)
+class EvenementAdmin(admin.ModelAdmin):
+    """L'historique d'un dossier se lit ; il ne se modifie pas."""
+
+    list_display = ["dossier", "type", "etat_avant", "etat_apres", "auteur", "cree_le"]
+    list_filter = ["type", "etat_apres"]
+    search_fields = ["dossier__porteur__raison_sociale", "commentaire"]
+    list_select_related = ["dossier__porteur", "dossier__departement", "auteur"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["dossier", "auteur", "cree_le"]
+    search_fields = ["dossier__porteur__raison_sociale", "texte"]
+    list_select_related = ["dossier__porteur", "dossier__departement", "auteur"]
+    autocomplete_fields = ["dossier"]

@@ -26,7 +26,7 @@ from collectifs.models import Collectif, Creneau, Intervenant
 from comptes.models import Departement, Role, Utilisateur
 from dossiers.evaluation import empreinte, figer_evaluation
 from dossiers.exportation import dossier_vers_document
-from dossiers.models import Dossier, Etat, Evaluation
+from dossiers.models import Campagne, Dossier, Etat, Evaluation
 from porteurs.models import Forme, Membre, Porteur
 from seances.models import BilanAction
 
@@ -1025,7 +1025,7 @@ class Compteur:
     def lignes(self) -> list[tuple[str, int, int, int]]:
         """(modèle au pluriel, créés, mis à jour, supprimés) dans l'ordre du chargement."""
         modeles = [Utilisateur, Porteur, Membre, Dossier, Collectif, Creneau, Intervenant]
-        modeles += [BilanAction, Evaluation]
+        modeles += [BilanAction, Evaluation, Campagne]
         modeles += [m for m in self.supprimes if m not in modeles]
         return [
             (
@@ -1231,4 +1231,35 @@ def charger_demo() -> ResultatDemo:
         comptes = _charger_comptes(compteur, departements, porteurs)
         for donnees in DOSSIERS:
             _charger_dossier(compteur, donnees, porteurs)
+        _charger_campagnes(compteur, departements, comptes)
     return ResultatDemo(compteur=compteur, comptes=comptes)
+
+
+def annee_scolaire_en_cours(jour: date) -> int:
+    """L'année de rentrée de l'année scolaire en cours (rentrée en septembre)."""
+    return jour.year if jour.month >= 8 else jour.year - 1
+
+
+def _charger_campagnes(compteur, departements, comptes) -> None:
+    """Une campagne close pour 2025-2026 (l'année des dossiers de démo), une campagne ouverte
+    pour l'année scolaire en cours, et les paramètres de financement de cette année-là."""
+    from django.utils import timezone
+
+    from eligibility.models import ParametresAnnee
+
+    en_cours = annee_scolaire_en_cours(timezone.localdate())
+    periodes = {2025: (date(2025, 3, 1), date(2025, 6, 30))}
+    periodes[en_cours] = (date(en_cours, 5, 1), date(en_cours + 1, 6, 30))
+    for departement in departements.values():
+        for annee, (ouverture, cloture) in periodes.items():
+            _campagne, cree = Campagne.objects.update_or_create(
+                departement=departement,
+                annee=annee,
+                defaults={"ouverture": ouverture, "cloture": cloture},
+            )
+            compteur.note(Campagne, cree)
+    if not ParametresAnnee.objects.filter(annee=en_cours).exists():
+        admin = next((c for c in comptes if c.email == "admin@demo.clas"), None)
+        ParametresAnnee(
+            annee=en_cours, taux_ps=Decimal("0.325"), prix_plafond=Decimal("7886.00")
+        ).enregistrer(par=admin)

@@ -2,7 +2,7 @@
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from comptes.models import Departement
 from porteurs.models import Porteur
@@ -22,6 +22,9 @@ class Etat(models.TextChoices):
 
 
 ETATS_DECIDES = (Etat.ACCEPTE, Etat.REFUSE, Etat.SANS_SUITE)
+# États où le porteur peut modifier son dossier : avant le dépôt, ou quand la Caf demande un
+# complément. Dans tous les autres, le dossier est en lecture seule pour lui.
+ETATS_MODIFIABLES = (Etat.BROUILLON, Etat.COMPLEMENT_DEMANDE)
 
 
 class NiveauDiplome(models.TextChoices):
@@ -158,6 +161,19 @@ class Dossier(models.Model):
         "relations avec d'autres partenaires du secteur", blank=True
     )
 
+    # Budget : le montant demandé à la Caf équilibre les dépenses et les autres recettes
+    montant_demande = models.DecimalField(
+        "montant demandé à la Caf (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    origine = models.ForeignKey(
+        "self",
+        verbose_name="renouvellement du dossier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renouvellements",
+    )
+
     # Décision (format d'échange : « instruction »)
     montant_accorde = models.DecimalField(
         "montant accordé (€)", max_digits=12, decimal_places=2, null=True, blank=True
@@ -196,6 +212,11 @@ class Dossier(models.Model):
                 violation_error_message="La participation des familles ne peut pas être négative.",
             ),
             models.CheckConstraint(
+                condition=Q(montant_demande__isnull=True) | Q(montant_demande__gte=0),
+                name="dossier_montant_demande_positif",
+                violation_error_message="Le montant demandé ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
                 condition=Q(montant_accorde__isnull=True) | Q(montant_accorde__gte=0),
                 name="dossier_montant_accorde_positif",
                 violation_error_message="Le montant accordé ne peut pas être négatif.",
@@ -232,6 +253,11 @@ class Dossier(models.Model):
     @property
     def est_decide(self) -> bool:
         return self.etat in ETATS_DECIDES
+
+    @property
+    def est_modifiable(self) -> bool:
+        """Le porteur peut-il encore modifier ce dossier ?"""
+        return self.etat in ETATS_MODIFIABLES
 
 
 class EvaluationQuerySet(models.QuerySet):
@@ -285,3 +311,275 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return f"{self.dossier} — {self.get_motif_display()} ({self.verdict})"
+
+
+class CampagneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Les campagnes sont publiques pour tout compte connecté ; les Caf voient la leur."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.est_personnel_caf:
+            return self.filter(departement_id=user.departement_id)
+        return self.all()
+
+    def ouvertes(self, jour=None):
+        from django.utils import timezone
+
+        jour = jour or timezone.localdate()
+        return self.filter(ouverture__lte=jour, cloture__gte=jour)
+
+
+class Campagne(models.Model):
+    """Période pendant laquelle les porteurs déposent leurs dossiers, par département et année."""
+
+    departement = models.ForeignKey(
+        Departement, verbose_name="département", on_delete=models.PROTECT, related_name="campagnes"
+    )
+    annee = models.PositiveSmallIntegerField(
+        "année scolaire", validators=[MinValueValidator(ANNEE_MIN), MaxValueValidator(ANNEE_MAX)]
+    )
+    ouverture = models.DateField("ouverture des dépôts")
+    cloture = models.DateField("clôture des dépôts", help_text="dernier jour où l'on peut déposer")
+
+    objects = CampagneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "campagne"
+        verbose_name_plural = "campagnes"
+        ordering = ["-annee", "departement"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["departement", "annee"],
+                name="campagne_unique_par_departement_et_annee",
+                violation_error_message="Ce département a déjà une campagne pour cette année.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cloture__gte=F("ouverture")),
+                name="campagne_dates_ordonnees",
+                violation_error_message="La clôture doit suivre l'ouverture.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Campagne {libelle_annee(self.annee)} — {self.departement}"
+
+    @property
+    def annee_scolaire(self) -> str:
+        return libelle_annee(self.annee)
+
+    def est_ouverte(self, jour=None) -> bool:
+        from django.utils import timezone
+
+        jour = jour or timezone.localdate()
+        return self.ouverture <= jour <= self.cloture
+
+
+class CategorieDepense(models.TextChoices):
+    PERSONNEL = "personnel", "frais de personnel"
+    ACHATS = "achats", "achats (fournitures, matériel pédagogique)"
+    SORTIES = "sorties", "sorties et activités culturelles"
+    LOCAUX = "locaux", "locaux et charges"
+    DEPLACEMENTS = "deplacements", "déplacements"
+    FORMATION = "formation", "formation des intervenants"
+    AUTRES = "autres", "autres dépenses"
+
+
+class Cofinanceur(models.TextChoices):
+    COMMUNE = "commune", "commune ou intercommunalité"
+    DEPARTEMENT = "departement", "conseil départemental"
+    ETAT = "etat", "État (politique de la ville, éducation nationale…)"
+    CAF_AUTRE = "caf_autre", "Caf (autres financements)"
+    FAMILLES = "familles", "participation des familles"
+    FONDS_PROPRES = "fonds_propres", "fonds propres"
+    AUTRE = "autre", "autre cofinanceur"
+
+
+class LigneBudgetQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(dossier__in=Dossier.objects.visible_to(user))
+
+
+class LigneBudget(models.Model):
+    """Une ligne du budget prévisionnel : dépense par catégorie ou recette par cofinanceur."""
+
+    class Sens(models.TextChoices):
+        DEPENSE = "depense", "dépense"
+        RECETTE = "recette", "recette"
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="lignes_budget"
+    )
+    sens = models.CharField("sens", max_length=8, choices=Sens.choices)
+    categorie = models.CharField(
+        "catégorie ou cofinanceur",
+        max_length=16,
+        choices=CategorieDepense.choices + Cofinanceur.choices,
+    )
+    libelle = models.CharField("précision", max_length=160, blank=True)
+    montant = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
+
+    objects = LigneBudgetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ligne de budget"
+        verbose_name_plural = "lignes de budget"
+        ordering = ["dossier", "sens", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(montant__gte=0),
+                name="ligne_budget_montant_positif",
+                violation_error_message="Un montant du budget ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(sens="depense", categorie__in=CategorieDepense.values)
+                    | Q(sens="recette", categorie__in=Cofinanceur.values)
+                ),
+                name="ligne_budget_categorie_du_bon_sens",
+                violation_error_message=(
+                    "Une dépense a une catégorie de dépense, une recette un cofinanceur."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_categorie_display()} : {self.montant} €"
+
+
+class TypePieceDossier(models.TextChoices):
+    PROJET = "projet", "présentation détaillée du projet"
+    BUDGET = "budget", "budget prévisionnel signé"
+    BILAN_PRECEDENT = "bilan_precedent", "bilan de l'année précédente"
+    AUTRE = "autre", "autre pièce"
+
+
+# Pièces propres au dossier sans lesquelles il ne peut pas être déposé (les pièces permanentes
+# obligatoires de l'organisation sont dans porteurs.models.PIECES_PERMANENTES_OBLIGATOIRES).
+PIECES_DOSSIER_OBLIGATOIRES = (TypePieceDossier.BUDGET,)
+
+
+def _chemin_piece_dossier(instance, _nom):
+    from clas_portal.fichiers import chemin_aleatoire
+
+    return chemin_aleatoire("pieces-dossiers", instance.extension)
+
+
+class PieceJustificativeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(dossier__in=Dossier.objects.visible_to(user))
+
+
+class PieceJustificative(models.Model):
+    """Pièce propre à un dossier (les pièces de l'organisation sont des pièces permanentes)."""
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="pieces"
+    )
+    type = models.CharField("type de pièce", max_length=16, choices=TypePieceDossier.choices)
+    fichier = models.FileField("fichier", upload_to=_chemin_piece_dossier, max_length=200)
+    nom_original = models.CharField("nom du fichier d'origine", max_length=120)
+    type_mime = models.CharField("type de contenu", max_length=40)
+    extension = models.CharField("extension", max_length=4)
+    taille = models.PositiveIntegerField("taille (octets)")
+    deposee_le = models.DateTimeField("déposée le", auto_now_add=True)
+    deposee_par = models.ForeignKey(
+        "comptes.Utilisateur",
+        verbose_name="déposée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    objects = PieceJustificativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "pièce justificative"
+        verbose_name_plural = "pièces justificatives"
+        ordering = ["dossier", "type", "-deposee_le"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(taille__lte=10 * 1024 * 1024),
+                name="piece_dossier_10_mo",
+                violation_error_message="Une pièce pèse 10 Mo au plus.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} — {self.nom_original}"
+
+
+class EvenementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(dossier__in=Dossier.objects.visible_to(user))
+
+
+class Evenement(models.Model):
+    """Une ligne de l'historique d'un dossier : qui, quand, quoi, de quel état vers quel état, pourquoi."""
+
+    class Type(models.TextChoices):
+        CREATION = "creation", "création du dossier"
+        RENOUVELLEMENT = "renouvellement", "création par renouvellement"
+        DEPOT = "depot", "dépôt"
+        TRANSITION = "transition", "changement d'état"
+        MESSAGE = "message", "message"
+        PIECE = "piece", "pièce ajoutée"
+        IMPORT = "import", "import"
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="evenements"
+    )
+    type = models.CharField("type", max_length=16, choices=Type.choices)
+    auteur = models.ForeignKey(
+        "comptes.Utilisateur",
+        verbose_name="auteur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    etat_avant = models.CharField("état avant", max_length=20, choices=Etat.choices, blank=True)
+    etat_apres = models.CharField("état après", max_length=20, choices=Etat.choices, blank=True)
+    commentaire = models.TextField("commentaire", blank=True)
+    cree_le = models.DateTimeField("le", auto_now_add=True, db_index=True)
+
+    objects = EvenementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "événement"
+        verbose_name_plural = "historique des dossiers"
+        ordering = ["dossier", "cree_le", "pk"]
+
+    def __str__(self):
+        return f"{self.get_type_display()} — {self.dossier}"
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(dossier__in=Dossier.objects.visible_to(user))
+
+
+class Message(models.Model):
+    """Message échangé entre le porteur et la Caf à propos d'un dossier."""
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="messages"
+    )
+    auteur = models.ForeignKey(
+        "comptes.Utilisateur",
+        verbose_name="auteur",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    texte = models.TextField("message")
+    cree_le = models.DateTimeField("envoyé le", auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message"
+        verbose_name_plural = "messages"
+        ordering = ["dossier", "cree_le", "pk"]
+
+    def __str__(self):
+        return f"Message de {self.auteur} — {self.dossier}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,4 +7,8 @@ app_name = "dossiers"
 urlpatterns = [
     path("", views.DossierListeView.as_view(), name="liste"),
     path("<int:pk>/", views.DossierDetailView.as_view(), name="detail"),
+    # Saisie du dossier par le porteur, étape par étape (création, étapes, collectifs, pièces).
+    path("", include("dossiers.urls_saisie")),
+    # Dépôt, accusé, renouvellement, échanges avec la Caf.
+    path("", include("dossiers.urls_depot")),
 ]

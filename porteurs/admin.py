@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membre, Porteur
+from .models import Invitation, Membre, PiecePermanente, Porteur
 
 
 class MembreInline(admin.TabularInline):
@@ -26,3 +26,30 @@ class MembreAdmin(admin.ModelAdmin):
     search_fields = ["utilisateur__email", "porteur__raison_sociale", "porteur__siret"]
     list_select_related = ["utilisateur", "porteur"]
     autocomplete_fields = ["utilisateur", "porteur"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "porteur", "invite_par", "cree_le", "expire_le", "acceptee_le"]
+    search_fields = ["email", "porteur__raison_sociale"]
+    list_select_related = ["porteur", "invite_par"]
+    exclude = ["jeton"]
+    autocomplete_fields = ["porteur"]
+
+
+@admin.register(PiecePermanente)
+class PiecePermanenteAdmin(admin.ModelAdmin):
+    list_display = ["nom_original", "type", "porteur", "taille", "deposee_le"]
+    list_filter = ["type"]
+    search_fields = ["nom_original", "porteur__raison_sociale"]
+    list_select_related = ["porteur"]
+    exclude = ["fichier"]
+    readonly_fields = [
+        "porteur",
+        "type",
+        "nom_original",
+        "type_mime",
+        "extension",
+        "taille",
+        "deposee_par",
+    ]

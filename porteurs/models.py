@@ -167,3 +167,114 @@ class Membre(models.Model):
 
     def __str__(self):
         return f"{self.utilisateur} — {self.porteur}"
+
+
+class TypePiecePermanente(models.TextChoices):
+    STATUTS = "statuts", "statuts de l'organisation"
+    RIB = "rib", "relevé d'identité bancaire"
+    ASSURANCE = "assurance", "attestation d'assurance"
+
+
+PIECES_PERMANENTES_OBLIGATOIRES = (
+    TypePiecePermanente.STATUTS,
+    TypePiecePermanente.RIB,
+    TypePiecePermanente.ASSURANCE,
+)
+
+
+def _chemin_piece_permanente(instance, _nom):
+    from clas_portal.fichiers import chemin_aleatoire
+
+    return chemin_aleatoire("pieces-permanentes", instance.extension)
+
+
+class PiecePermanenteQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(porteur__in=Porteur.objects.visible_to(user))
+
+
+class PiecePermanente(models.Model):
+    """Pièce de l'organisation (statuts, RIB, assurance), reprise par chacun de ses dossiers."""
+
+    porteur = models.ForeignKey(
+        Porteur, verbose_name="porteur", on_delete=models.CASCADE, related_name="pieces"
+    )
+    type = models.CharField("type de pièce", max_length=12, choices=TypePiecePermanente.choices)
+    fichier = models.FileField("fichier", upload_to=_chemin_piece_permanente, max_length=200)
+    nom_original = models.CharField("nom du fichier d'origine", max_length=120)
+    type_mime = models.CharField("type de contenu", max_length=40)
+    extension = models.CharField("extension", max_length=4)
+    taille = models.PositiveIntegerField("taille (octets)")
+    deposee_le = models.DateTimeField("déposée le", auto_now_add=True)
+    deposee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="déposée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    objects = PiecePermanenteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "pièce permanente"
+        verbose_name_plural = "pièces permanentes"
+        ordering = ["porteur", "type", "-deposee_le"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["porteur", "type"],
+                name="piece_permanente_une_par_type",
+                violation_error_message="Cette organisation a déjà une pièce de ce type : remplacez-la.",
+            ),
+            models.CheckConstraint(
+                condition=Q(taille__lte=10 * 1024 * 1024),
+                name="piece_permanente_10_mo",
+                violation_error_message="Une pièce pèse 10 Mo au plus.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} — {self.porteur}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(porteur__in=Porteur.objects.visible_to(user))
+
+    def valides(self):
+        from django.utils import timezone
+
+        return self.filter(
+            acceptee_le__isnull=True, annulee_le__isnull=True, expire_le__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """Invitation à rejoindre une organisation, envoyée par un membre ou un agent Caf."""
+
+    porteur = models.ForeignKey(
+        Porteur, verbose_name="porteur", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("adresse électronique invitée")
+    jeton = models.CharField("jeton", max_length=64, unique=True)
+    invite_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="invité par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    cree_le = models.DateTimeField("envoyée le", auto_now_add=True)
+    expire_le = models.DateTimeField("expire le")
+    acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
+    annulee_le = models.DateTimeField("annulée le", null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ["-cree_le"]
+
+    def __str__(self):
+        return f"{self.email} → {self.porteur}"
