@@ -1,0 +1,144 @@
+"""La vie d'un dossier : une table de transitions, le rôle autorisé pour chacune, un événement
+écrit à chaque changement d'état.
+
+    brouillon ─► déposé ─► en instruction ─► proposé au comité ─► accepté / refusé / sans suite
+                   │            │   ▲                                       │
+                   └────────────┴─► complément demandé                      │
+                                (le porteur redépose)                       │
+    réouverture par l'administrateur national ◄─────────────────────────────┘
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from comptes.models import Role
+
+from .models import Dossier, Etat, Evenement
+
+
+@dataclass(frozen=True)
+class Transition:
+    nom: str
+    depuis: tuple[str, ...]
+    vers: str
+    roles: tuple[str, ...]
+    libelle: str
+    motif_obligatoire: bool = False
+
+
+TRANSITIONS = (
+    Transition("deposer", (Etat.BROUILLON,), Etat.DEPOSE, (Role.PORTEUR,), "Déposer le dossier"),
+    Transition(
+        "redeposer",
+        (Etat.COMPLEMENT_DEMANDE,),
+        Etat.EN_INSTRUCTION,
+        (Role.PORTEUR,),
+        "Redéposer le dossier complété",
+    ),
+    Transition(
+        "instruire",
+        (Etat.DEPOSE,),
+        Etat.EN_INSTRUCTION,
+        (Role.AGENT,),
+        "Commencer l'instruction",
+    ),
+    Transition(
+        "demander_complement",
+        (Etat.DEPOSE, Etat.EN_INSTRUCTION),
+        Etat.COMPLEMENT_DEMANDE,
+        (Role.AGENT,),
+        "Demander un complément au porteur",
+        motif_obligatoire=True,
+    ),
+    Transition(
+        "proposer_comite",
+        (Etat.EN_INSTRUCTION,),
+        Etat.PROPOSE_COMITE,
+        (Role.AGENT,),
+        "Proposer au comité",
+    ),
+    Transition(
+        "accepter", (Etat.PROPOSE_COMITE,), Etat.ACCEPTE, (Role.AGENT,), "Accepter le dossier"
+    ),
+    Transition(
+        "refuser",
+        (Etat.PROPOSE_COMITE,),
+        Etat.REFUSE,
+        (Role.AGENT,),
+        "Refuser le dossier",
+        motif_obligatoire=True,
+    ),
+    Transition(
+        "classer_sans_suite",
+        (Etat.DEPOSE, Etat.EN_INSTRUCTION, Etat.COMPLEMENT_DEMANDE, Etat.PROPOSE_COMITE),
+        Etat.SANS_SUITE,
+        (Role.AGENT,),
+        "Classer sans suite",
+        motif_obligatoire=True,
+    ),
+    Transition(
+        "rouvrir",
+        (Etat.ACCEPTE, Etat.REFUSE, Etat.SANS_SUITE),
+        Etat.EN_INSTRUCTION,
+        (Role.ADMIN,),
+        "Rouvrir le dossier",
+        motif_obligatoire=True,
+    ),
+)
+PAR_NOM = {t.nom: t for t in TRANSITIONS}
+
+
+class TransitionRefusee(Exception):
+    """Changement d'état interdit ; le message dit pourquoi, en français."""
+
+
+def transitions_possibles(dossier: Dossier, user) -> list[Transition]:
+    return [t for t in TRANSITIONS if dossier.etat in t.depuis and user.role in t.roles]
+
+
+def verifier(dossier: Dossier, nom: str, user, motif: str = "") -> Transition:
+    transition = PAR_NOM.get(nom)
+    if transition is None:
+        raise TransitionRefusee(f"L'action « {nom} » n'existe pas.")
+    if user.role not in transition.roles:
+        roles = ", ".join(Role(r).label for r in transition.roles)
+        raise TransitionRefusee(f"« {transition.libelle} » est réservé au rôle : {roles}.")
+    if dossier.etat not in transition.depuis:
+        raise TransitionRefusee(
+            f"« {transition.libelle} » est impossible : le dossier est « "
+            f"{dossier.get_etat_display()} »."
+        )
+    if transition.motif_obligatoire and not motif.strip():
+        raise TransitionRefusee(f"« {transition.libelle} » demande un motif écrit.")
+    return transition
+
+
+def appliquer(dossier: Dossier, nom: str, user, motif: str = "") -> Evenement:
+    """Change l'état du dossier et écrit l'événement, dans une transaction.
+
+    Le dossier est relu verrouillé (select_for_update) : deux actions simultanées ne peuvent pas
+    partir du même état.
+    """
+    with transaction.atomic():
+        verrouille = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        transition = verifier(verrouille, nom, user, motif)
+        avant = verrouille.etat
+        verrouille.etat = transition.vers
+        champs = ["etat", "modifie_le"]
+        if avant == Etat.BROUILLON:
+            verrouille.depose_le = timezone.now()
+            champs.append("depose_le")
+        verrouille.save(update_fields=champs)
+        evenement = Evenement.objects.create(
+            dossier=verrouille,
+            type=Evenement.Type.DEPOT if nom == "deposer" else Evenement.Type.TRANSITION,
+            auteur=user,
+            etat_avant=avant,
+            etat_apres=transition.vers,
+            commentaire=motif.strip(),
+        )
+    dossier.etat = verrouille.etat
+    dossier.depose_le = verrouille.depose_le
+    return evenement
