@@ -1,5 +1,16 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    SetPasswordMixin,
+)
+from django.db import transaction
+
+from porteurs.models import Membre
+from porteurs.services import accepter_invitation
+
+from .models import Role, Utilisateur
 
 
 class ConnexionForm(AuthenticationForm):
@@ -19,7 +30,163 @@ class ConnexionForm(AuthenticationForm):
     error_messages = {
         "invalid_login": (
             "Adresse électronique ou mot de passe incorrect. Vérifiez votre saisie ; "
-            "le mot de passe tient compte des majuscules."
+            "le mot de passe tient compte des majuscules. Si vous venez de vous inscrire, "
+            "confirmez d'abord votre adresse grâce au lien reçu par courriel."
         ),
         "inactive": "Ce compte est désactivé. Contactez votre Caf.",
     }
+
+
+# --- inscription, confirmation, invitation ---------------------------------------------------
+def champs_mot_de_passe():
+    """Deux champs de mot de passe ; l'aide liste les règles des validateurs (12 caractères…)."""
+    return SetPasswordMixin.create_password_fields(
+        label1="Mot de passe", label2="Confirmation du mot de passe"
+    )
+
+
+class NouveauMotDePasseMixin(SetPasswordMixin):
+    """Vérifie que les deux saisies concordent et que le mot de passe passe les validateurs."""
+
+    error_messages = {"password_mismatch": "Les deux mots de passe ne sont pas identiques."}
+
+
+class InscriptionForm(NouveauMotDePasseMixin, forms.Form):
+    """La personne qui s'inscrit ; son organisation vient d'un ``OrganisationInscriptionForm``.
+
+    Une adresse déjà utilisée n'est jamais signalée à l'écran (on ne révèle pas qui a un compte) :
+    ``compte_existant`` est alors renseigné et la vue écrit au titulaire de l'adresse.
+    """
+
+    prenom = forms.CharField(
+        label="Prénom", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    nom = forms.CharField(
+        label="Nom", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label="Adresse électronique",
+        max_length=254,
+        help_text="elle vous servira d'identifiant ; un lien de confirmation y sera envoyé",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1, password2 = champs_mot_de_passe()
+
+    field_order = ["prenom", "nom", "email", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compte_existant = None
+
+    def clean_email(self):
+        email = Utilisateur.objects.normalize_email(self.cleaned_data["email"]).lower()
+        self.compte_existant = Utilisateur.objects.filter(email__iexact=email).first()
+        return email
+
+    def clean(self):
+        self.validate_passwords()
+        cleaned = super().clean()
+        provisoire = Utilisateur(
+            email=cleaned.get("email", ""),
+            prenom=cleaned.get("prenom", ""),
+            nom=cleaned.get("nom", ""),
+        )
+        self.validate_password_for_user(provisoire)
+        return cleaned
+
+    def save(self, organisation_form):
+        """Compte inactif + organisation + adhésion (responsable), en une seule transaction."""
+        if self.compte_existant is not None:
+            raise ValueError("Cette adresse a déjà un compte : rien n'est créé.")
+        with transaction.atomic():
+            utilisateur = Utilisateur.objects.create_user(
+                email=self.cleaned_data["email"],
+                password=self.cleaned_data["password1"],
+                prenom=self.cleaned_data["prenom"],
+                nom=self.cleaned_data["nom"],
+                role=Role.PORTEUR,
+                is_active=False,
+            )
+            porteur = organisation_form.save()
+            Membre.objects.create(
+                porteur=porteur, utilisateur=utilisateur, qualite=Membre.Qualite.RESPONSABLE
+            )
+        return utilisateur
+
+
+class RenvoiConfirmationForm(forms.Form):
+    """Redemander le lien de confirmation ; la réponse est la même que l'adresse existe ou non."""
+
+    email = forms.EmailField(
+        label="Adresse électronique",
+        max_length=254,
+        help_text="celle que vous avez indiquée en vous inscrivant",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def compte_a_confirmer(self):
+        """Le compte inscrit mais jamais confirmé de cette adresse, s'il existe."""
+        return Utilisateur.objects.filter(
+            email__iexact=self.cleaned_data["email"], is_active=False, last_login__isnull=True
+        ).first()
+
+
+class CompteInviteForm(NouveauMotDePasseMixin, forms.Form):
+    """Création du compte d'une personne invitée : l'adresse est celle de l'invitation.
+
+    Le lien reçu par courriel prouve l'adresse : le compte est actif aussitôt.
+    """
+
+    prenom = forms.CharField(
+        label="Prénom", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    nom = forms.CharField(
+        label="Nom", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    password1, password2 = champs_mot_de_passe()
+
+    def __init__(self, *args, invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.fields["prenom"].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        self.validate_passwords()
+        cleaned = super().clean()
+        provisoire = Utilisateur(
+            email=self.invitation.email,
+            prenom=cleaned.get("prenom", ""),
+            nom=cleaned.get("nom", ""),
+        )
+        self.validate_password_for_user(provisoire)
+        return cleaned
+
+    def save(self):
+        """Compte actif + adhésion + invitation acceptée, en une seule transaction."""
+        with transaction.atomic():
+            utilisateur = Utilisateur.objects.create_user(
+                email=self.invitation.email,
+                password=self.cleaned_data["password1"],
+                prenom=self.cleaned_data["prenom"],
+                nom=self.cleaned_data["nom"],
+                role=Role.PORTEUR,
+                is_active=True,
+            )
+            accepter_invitation(self.invitation, utilisateur)
+        return utilisateur
+
+
+class MotDePasseOublieForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Adresse électronique",
+        max_length=254,
+        help_text="celle qui vous sert à vous connecter",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class NouveauMotDePasseForm(SetPasswordForm):
+    error_messages = {"password_mismatch": "Les deux mots de passe ne sont pas identiques."}
+    new_password1, new_password2 = SetPasswordMixin.create_password_fields(
+        label1="Nouveau mot de passe", label2="Confirmation du nouveau mot de passe"
+    )

@@ -6,4 +6,44 @@ urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("connexion/", views.ConnexionView.as_view(), name="connexion"),
     path("deconnexion/", views.DeconnexionView.as_view(), name="deconnexion"),
+    # Inscription d'une personne et de son organisation, confirmée par courriel.
+    path("inscription/", views.InscriptionView.as_view(), name="inscription"),
+    path(
+        "inscription/envoyee/",
+        views.InscriptionEnvoyeeView.as_view(),
+        name="inscription_envoyee",
+    ),
+    path(
+        "inscription/confirmer/<uidb64>/<token>/",
+        views.ConfirmationInscriptionView.as_view(),
+        name="inscription_confirmer",
+    ),
+    path(
+        "inscription/renvoyer/",
+        views.RenvoiConfirmationView.as_view(),
+        name="inscription_renvoyer",
+    ),
+    # Invitation à rejoindre une organisation (lien reçu par courriel).
+    path("invitation/<str:jeton>/", views.InvitationView.as_view(), name="invitation"),
+    # Mot de passe oublié.
+    path(
+        "mot-de-passe/oublie/",
+        views.MotDePasseOublieView.as_view(),
+        name="mot_de_passe_oublie",
+    ),
+    path(
+        "mot-de-passe/oublie/envoye/",
+        views.MotDePasseEnvoyeView.as_view(),
+        name="mot_de_passe_envoye",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.MotDePasseNouveauView.as_view(),
+        name="mot_de_passe_nouveau",
+    ),
+    path(
+        "mot-de-passe/modifie/",
+        views.MotDePasseModifieView.as_view(),
+        name="mot_de_passe_modifie",
+    ),
 ]
