@@ -74,11 +74,13 @@ def main() -> None:
     sqlite.unlink(missing_ok=True)
     resultat = importer_sur(f"sqlite:///{sqlite}")
     rapport["import_sqlite_dossiers_par_seconde"] = resultat["import_dossiers_par_seconde"]
+    rapport["import_sqlite_cpu_ms_par_dossier"] = resultat["cpu_ms_par_dossier"]
 
     print("== Import sur PostgreSQL")
     if base_postgres_neuve():
         resultat = importer_sur(PG_URL)
         rapport["import_postgresql_dossiers_par_seconde"] = resultat["import_dossiers_par_seconde"]
+        rapport["import_postgresql_cpu_ms_par_dossier"] = resultat["cpu_ms_par_dossier"]
 
     (SORTIE / "report.json").write_text(json.dumps(rapport, indent=2, ensure_ascii=False) + "\n")
     print("\n== Résumé (objectifs entre parenthèses)")

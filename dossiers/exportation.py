@@ -68,7 +68,21 @@ def _nombre(valeur: Decimal | None):
     return int(normal) if normal == normal.to_integral_value() else float(normal)
 
 
-def collectif_vers_document(collectif) -> dict:
+# « Pas donné : à lire en base par les relations du collectif » (None veut dire « pas de bilan »).
+_LU_EN_BASE = object()
+
+
+def collectif_vers_document(collectif, *, creneaux=None, bilan=_LU_EN_BASE) -> dict:
+    """Le collectif au format d'échange.
+
+    ``creneaux`` (dans l'ordre de leur création) et ``bilan`` (ou None) évitent de les relire
+    quand on vient de les enregistrer (import) ; par défaut, lus par ``collectif.creneaux`` et
+    ``collectif.bilan``, préchargés ou non.
+    """
+    if creneaux is None:
+        creneaux = collectif.creneaux.all()
+    if bilan is _LU_EN_BASE:
+        bilan = _bilan_de(collectif)
     lieu = _sans_vides(
         {
             "nom": collectif.lieu_nom,
@@ -79,7 +93,7 @@ def collectif_vers_document(collectif) -> dict:
             "accessible_parents": collectif.lieu_accessible_parents,
         }
     )
-    creneaux = [
+    document_creneaux = [
         _sans_vides(
             {
                 "jour": c.jour,
@@ -87,7 +101,7 @@ def collectif_vers_document(collectif) -> dict:
                 "duree_minutes": c.duree_minutes,
             }
         )
-        for c in collectif.creneaux.all()
+        for c in creneaux
     ]
     document = _sans_vides(
         {
@@ -97,14 +111,13 @@ def collectif_vers_document(collectif) -> dict:
             "rural": collectif.rural,
             "lieu": lieu,
             "intervenants": collectif.nombre_intervenants,
-            "creneaux": creneaux,
+            "creneaux": document_creneaux,
             "semaines_fonctionnement": collectif.semaines_fonctionnement,
             "date_debut": collectif.date_debut.isoformat() if collectif.date_debut else None,
             "date_fin": collectif.date_fin.isoformat() if collectif.date_fin else None,
             "depenses_fonctionnement": montant(collectif.depenses_fonctionnement),
         }
     )
-    bilan = getattr(collectif, "bilan", None) if _a_un_bilan(collectif) else None
     if bilan is not None:
         donnees_bilan = {champ: getattr(bilan, champ) for champ in CHAMPS_BILAN_ENTIERS}
         donnees_bilan["heures_realisees"] = _nombre(bilan.heures_realisees)
@@ -126,18 +139,24 @@ def collectif_vers_document(collectif) -> dict:
     return document
 
 
-def _a_un_bilan(collectif) -> bool:
+def _bilan_de(collectif):
+    """Le bilan du collectif, ou None (chargé par prefetch/select_related si disponible)."""
     from seances.models import BilanAction
 
     try:
-        collectif.bilan  # noqa: B018 — chargé par prefetch/select_related si disponible
+        return collectif.bilan
     except BilanAction.DoesNotExist:
-        return False
-    return True
+        return None
 
 
-def dossier_vers_document(dossier: Dossier, *, avec_decision: bool = True) -> dict:
-    """Le dossier au format ``clas-dossier/1`` (clés dans l'ordre du schéma)."""
+def dossier_vers_document(
+    dossier: Dossier, *, avec_decision: bool = True, collectifs: list[dict] | None = None
+) -> dict:
+    """Le dossier au format ``clas-dossier/1`` (clés dans l'ordre du schéma).
+
+    ``collectifs`` : les documents de ses collectifs, s'ils sont déjà faits (l'import les fait
+    depuis les objets qu'il vient d'enregistrer) ; par défaut, lus par ``dossier.collectifs``.
+    """
     porteur = dossier.porteur
     document = {
         "format": FORMAT_DOSSIER,
@@ -181,7 +200,9 @@ def dossier_vers_document(dossier: Dossier, *, avec_decision: bool = True) -> di
             actions[axe] = textes
     document["actions"] = actions
     document = _sans_vides(document)
-    document["collectifs"] = [collectif_vers_document(c) for c in dossier.collectifs.all()]
+    if collectifs is None:
+        collectifs = [collectif_vers_document(c) for c in dossier.collectifs.all()]
+    document["collectifs"] = collectifs
     if avec_decision and dossier.etat in ETATS_DECIDES:
         document["instruction"] = _sans_vides(
             {

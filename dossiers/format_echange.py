@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 TAILLE_MAX_OCTETS = 5 * 1024 * 1024
@@ -44,6 +45,55 @@ def schema() -> dict:
 @cache
 def _validateur() -> Draft202012Validator:
     return Draft202012Validator(schema(), format_checker=FormatChecker(formats=["date"]))
+
+
+@cache
+def _verification_rapide():
+    """Le schéma compilé par fastjsonschema : dit seulement si un document le respecte.
+
+    Vingt fois plus rapide que jsonschema ; jsonschema reste seul juge des messages. La date se
+    vérifie avec la fonction même de jsonschema, et « $id » (relatif, que fastjsonschema
+    prendrait pour une adresse à télécharger) est retiré : les « $ref » sont tous internes.
+    """
+    dates = FormatChecker(formats=["date"])
+    definition = {cle: valeur for cle, valeur in schema().items() if cle != "$id"}
+    return fastjsonschema.compile(
+        definition,
+        formats={"date": lambda texte: dates.conforms(texte, "date")},
+        use_default=False,
+    )
+
+
+def _types_de_lire(document) -> bool:
+    """Vrai si le document n'est fait que des types que rend ``lire`` (sans float ni tuple).
+
+    Sur ces types, fastjsonschema juge comme jsonschema (ou plus sévèrement : « $ » d'un motif
+    n'y accepte pas de saut de ligne final). Un float, lui, y passerait pour entier s'il vaut
+    5.0, ce que jsonschema refuse. Parcours sans récursion : la profondeur n'est pas bornée.
+    """
+    a_voir = [document]
+    while a_voir:
+        valeur = a_voir.pop()
+        if isinstance(valeur, dict):
+            if not all(isinstance(cle, str) for cle in valeur):
+                return False
+            a_voir.extend(valeur.values())
+        elif isinstance(valeur, list):
+            a_voir.extend(valeur)
+        elif not (valeur is None or isinstance(valeur, str | int | Decimal)):
+            return False
+    return True
+
+
+def _respecte_le_schema(document) -> bool:
+    """Vérification rapide ; ``False`` veut dire « à faire examiner par jsonschema »."""
+    if not _types_de_lire(document):
+        return False
+    try:
+        _verification_rapide()(document)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def chemin(parties) -> str:
@@ -239,10 +289,11 @@ def valider(document) -> list[str]:
     if not isinstance(document, dict):
         return [f"(document) : doit être un objet JSON (reçu : {_type_recu(document)})"]
     problemes = []
-    for erreur in sorted(_validateur().iter_errors(document), key=_cle_tri):
-        for ligne in _message(erreur).splitlines():
-            if ligne not in problemes:
-                problemes.append(ligne)
+    if not _respecte_le_schema(document):
+        for erreur in sorted(_validateur().iter_errors(document), key=_cle_tri):
+            for ligne in _message(erreur).splitlines():
+                if ligne not in problemes:
+                    problemes.append(ligne)
     _verifier_capacites(document, problemes)
     annee = document.get("annee_scolaire")
     if isinstance(annee, str) and len(annee) == 9 and annee[4] == "-":
@@ -252,7 +303,8 @@ def valider(document) -> list[str]:
                 f"annee_scolaire : « {annee} » : les deux années doivent se suivre "
                 f"(ex. « {debut}-{int(debut) + 1} »)"
             )
-    for i, collectif in enumerate(document.get("collectifs") or []):
+    collectifs = document.get("collectifs")
+    for i, collectif in enumerate(collectifs if isinstance(collectifs, list) else []):
         if not isinstance(collectif, dict):
             continue
         debut, fin = collectif.get("date_debut"), collectif.get("date_fin")

@@ -18,7 +18,7 @@ from porteurs.models import Porteur, valider_siret
 from seances.models import BilanAction
 
 from .evaluation import figer_evaluation
-from .exportation import AXES, CHAMPS_BILAN_ENTIERS
+from .exportation import AXES, CHAMPS_BILAN_ENTIERS, collectif_vers_document, dossier_vers_document
 from .format_echange import ErreurFormat, lire
 from .models import Dossier, Etat, Evaluation
 
@@ -43,7 +43,7 @@ def _heure(valeur) -> datetime.time | None:
     return None if valeur is None else datetime.time.fromisoformat(valeur)
 
 
-def _trouver_porteur(document: dict, departement: Departement) -> Porteur:
+def _trouver_porteur(document: dict, code_departement: str) -> Porteur:
     donnees = document.get("porteur") or {}
     siret = donnees.get("siret")
     if not siret:
@@ -52,9 +52,10 @@ def _trouver_porteur(document: dict, departement: Departement) -> Porteur:
         valider_siret(siret)
     except ValidationError as exc:
         raise ErreurFormat([f"porteur.siret : {exc.messages[0]}"]) from exc
-    porteur = Porteur.objects.filter(siret=siret).first()
-    if porteur is not None:
-        return porteur
+    try:
+        return Porteur.objects.get(siret=siret)
+    except Porteur.DoesNotExist:
+        pass
     if not donnees.get("nom"):
         raise ErreurFormat(
             [
@@ -69,7 +70,7 @@ def _trouver_porteur(document: dict, departement: Departement) -> Porteur:
         code_postal=donnees.get("code_postal", ""),
         commune=donnees.get("commune", ""),
         email=donnees.get("email", ""),
-        departement=departement,
+        departement_id=code_departement,
     )
 
 
@@ -108,9 +109,9 @@ def _champs_dossier(document: dict) -> dict:
     return champs
 
 
-def _creer_collectif(dossier: Dossier, ordre: int, donnees: dict) -> None:
+def _collectif(dossier: Dossier, ordre: int, donnees: dict) -> Collectif:
     lieu = donnees.get("lieu") or {}
-    collectif = Collectif.objects.create(
+    return Collectif(
         dossier=dossier,
         ordre=ordre,
         nom=donnees.get("nom", ""),
@@ -129,7 +130,10 @@ def _creer_collectif(dossier: Dossier, ordre: int, donnees: dict) -> None:
         date_fin=_date(donnees.get("date_fin")),
         depenses_fonctionnement=_decimal(donnees.get("depenses_fonctionnement")),
     )
-    Creneau.objects.bulk_create(
+
+
+def _creneaux(collectif: Collectif, donnees: dict) -> list[Creneau]:
+    return [
         Creneau(
             collectif=collectif,
             jour=c["jour"],
@@ -137,29 +141,57 @@ def _creer_collectif(dossier: Dossier, ordre: int, donnees: dict) -> None:
             duree_minutes=c["duree_minutes"],
         )
         for c in donnees.get("creneaux") or []
-    )
+    ]
+
+
+def _bilan(collectif: Collectif, donnees: dict) -> BilanAction | None:
     bilan = donnees.get("bilan")
-    if bilan:
-        BilanAction.objects.create(
-            collectif=collectif,
-            heures_realisees=_decimal(bilan.get("heures_realisees")),
-            taux_presence=_decimal(bilan.get("taux_presence")),
-            **{champ: bilan.get(champ) for champ in CHAMPS_BILAN_ENTIERS},
-        )
+    if not bilan:
+        return None
+    return BilanAction(
+        collectif=collectif,
+        heures_realisees=_decimal(bilan.get("heures_realisees")),
+        taux_presence=_decimal(bilan.get("taux_presence")),
+        **{champ: bilan.get(champ) for champ in CHAMPS_BILAN_ENTIERS},
+    )
+
+
+def _creer_collectifs(dossier: Dossier, donnees_collectifs: list[dict]) -> list[dict]:
+    """Enregistre les collectifs, puis tous leurs créneaux, puis tous leurs bilans (une requête
+    par table, dans l'ordre du document) ; rend les documents des collectifs, faits depuis ces
+    objets sans relire la base."""
+    collectifs = Collectif.objects.bulk_create(
+        [_collectif(dossier, ordre, donnees) for ordre, donnees in enumerate(donnees_collectifs)]
+    )  # les clés primaires reviennent de la base (RETURNING : PostgreSQL, SQLite ≥ 3.35)
+    paires = list(zip(collectifs, donnees_collectifs, strict=True))
+    creneaux = [_creneaux(collectif, donnees) for collectif, donnees in paires]
+    bilans = [_bilan(collectif, donnees) for collectif, donnees in paires]
+    Creneau.objects.bulk_create([creneau for liste in creneaux for creneau in liste])
+    BilanAction.objects.bulk_create([bilan for bilan in bilans if bilan is not None])
+    return [
+        collectif_vers_document(collectif, creneaux=liste, bilan=bilan)
+        for collectif, liste, bilan in zip(collectifs, creneaux, bilans, strict=True)
+    ]
+
+
+def _deja_importe(reference: str | None) -> Dossier | None:
+    """Le dossier déjà importé sous cette référence : une requête ``exists`` (la moins chère)
+    dans le cas courant d'une référence nouvelle, le dossier n'est lu que s'il existe."""
+    if reference and Dossier.objects.filter(reference=reference).exists():
+        return Dossier.objects.get(reference=reference)
+    return None
 
 
 def importer_document(document: dict) -> ResultatImport:
     """Enregistre un document déjà validé, dans une transaction ; rien n'est écrit en cas d'erreur."""
     reference = document.get("reference")
-    if reference and Dossier.objects.filter(reference=reference).exists():
-        existant = Dossier.objects.get(reference=reference)
+    existant = _deja_importe(reference)
+    if existant is not None:
         return ResultatImport("ignore", dossier=existant)
-    departement = Departement.objects.filter(code=document["departement"]).first()
-    if departement is None:
+    code_departement = document["departement"]
+    if not Departement.objects.filter(code=code_departement).exists():
         raise ErreurFormat(
-            [
-                f"departement : « {document['departement']} » n'est pas un département connu du portail"
-            ]
+            [f"departement : « {code_departement} » n'est pas un département connu du portail"]
         )
     avertissements = []
     if not reference:
@@ -168,22 +200,25 @@ def importer_document(document: dict) -> ResultatImport:
         )
     try:
         with transaction.atomic():
-            porteur = _trouver_porteur(document, departement)
+            porteur = _trouver_porteur(document, code_departement)
             champs = _champs_dossier(document)
             dossier = Dossier.objects.create(
                 porteur=porteur,
-                departement=departement,
+                departement_id=code_departement,
                 annee=int(document["annee_scolaire"][:4]),
                 depose_le=timezone.now(),
                 **champs,
             )
-            for ordre, donnees in enumerate(document["collectifs"]):
-                _creer_collectif(dossier, ordre, donnees)
-            figer_evaluation(dossier, Evaluation.Motif.IMPORT)
+            collectifs = _creer_collectifs(dossier, document["collectifs"])
+            # L'évaluation figée part des objets tout juste enregistrés : le même document que
+            # dossier_vers_document relirait en base, sans le relire.
+            entree = dossier_vers_document(dossier, avec_decision=False, collectifs=collectifs)
+            figer_evaluation(dossier, Evaluation.Motif.IMPORT, document=entree)
     except IntegrityError as exc:
-        if reference and Dossier.objects.filter(reference=reference).exists():
+        existant = _deja_importe(reference)
+        if existant is not None:
             # Un autre import concurrent vient d'enregistrer la même référence.
-            return ResultatImport("ignore", dossier=Dossier.objects.get(reference=reference))
+            return ResultatImport("ignore", dossier=existant)
         raise ErreurFormat([f"(document) : refusé par la base de données : {exc}"]) from exc
     except (DatabaseError, ArithmeticError, OverflowError, ValidationError) as exc:
         # Filet de sécurité : une valeur que la base ne sait pas stocker n'arrête pas l'import

@@ -6,9 +6,11 @@ from collectifs.models import Collectif
 from comptes.models import Role
 from comptes.permissions import RoleRequisMixin
 
+from . import depot
 from .evaluation import empreinte, evaluer_document
 from .exportation import dossier_vers_document
-from .models import Dossier, Etat
+from .forms_depot import MessageForm
+from .models import Dossier, Etat, Evenement
 
 
 class DossierListeView(RoleRequisMixin, ListView):
@@ -25,6 +27,8 @@ class DossierListeView(RoleRequisMixin, ListView):
             .annotate(nb_collectifs=Count("collectifs"))
             .order_by("-annee", "porteur__raison_sociale", "pk")
         )
+        if self.request.user.est_porteur:
+            qs = depot.annoter_accueil(qs)
         annee = self.request.GET.get("annee", "")
         if annee.isdigit():
             qs = qs.filter(annee=int(annee))
@@ -49,6 +53,8 @@ class DossierListeView(RoleRequisMixin, ListView):
             .values_list("annee", flat=True)
             .distinct()
         )
+        if self.request.user.est_porteur:
+            ctx.update(depot.preparer_accueil(ctx["object_list"], self.request.user))
         return ctx
 
 
@@ -79,4 +85,41 @@ class DossierDetailView(RoleRequisMixin, DetailView):
         ctx["evaluation"] = evaluer_document(document)
         ctx["empreinte_courante"] = empreinte(document)
         ctx["evaluation_figee"] = self.object.evaluations.order_by("-cree_le", "-pk").first()
+        ctx.update(contexte_suivi(self.object, self.request.user, kwargs.get("message_form")))
         return ctx
+
+
+def contexte_suivi(dossier: Dossier, utilisateur, message_form=None) -> dict:
+    """Échanges, historique, accusé, complément demandé et renouvellement du dossier."""
+    evenements = list(dossier.evenements.select_related("auteur").order_by("cree_le", "pk"))
+    echanges = list(dossier.messages.select_related("auteur").order_by("cree_le", "pk"))
+    depots = [e for e in evenements if e.type == Evenement.Type.DEPOT]
+    contexte = {
+        "evenements": evenements,
+        "echanges": echanges,
+        "dernier_depot": depots[-1] if depots else None,
+        "est_porteur": utilisateur.est_porteur,
+        "message_form": None,
+        "complement": None,
+        "renouvellement": None,
+    }
+    if not dossier.est_brouillon:
+        contexte["message_form"] = message_form or MessageForm()
+    if dossier.etat == Etat.COMPLEMENT_DEMANDE:
+        demandes = [
+            e
+            for e in evenements
+            if e.type == Evenement.Type.TRANSITION and e.etat_apres == Etat.COMPLEMENT_DEMANDE
+        ]
+        de_la_caf = [m for m in echanges if m.auteur is not None and not m.auteur.est_porteur]
+        contexte["complement"] = {
+            "demande": demandes[-1] if demandes else None,
+            "message": de_la_caf[-1] if de_la_caf else None,
+        }
+    if utilisateur.est_porteur:
+        if dossier.est_modifiable:
+            contexte["url_saisie"] = depot.url_etape(dossier.pk, "projet")
+            contexte["url_recapitulatif"] = depot.url_etape(dossier.pk, depot.RECAPITULATIF)
+        if not dossier.est_brouillon:
+            contexte["renouvellement"] = depot.renouvellement_pour(dossier)
+    return contexte

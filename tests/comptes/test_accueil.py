@@ -93,8 +93,9 @@ def test_detail_nombre_de_requetes_borne(client, agent59, django_assert_max_num_
     IntervenantFactory.create_batch(3, dossier=d)
     client.force_login(agent59)
     # session, compte, dossier, collectifs (+ bilans), créneaux, intervenants, paramètres de
-    # l'année, évaluation figée : un nombre fixe, quel que soit le nombre de collectifs.
-    with django_assert_max_num_queries(10):
+    # l'année, évaluation figée, messages, historique : un nombre fixe, quel que soit le nombre
+    # de collectifs.
+    with django_assert_max_num_queries(12):
         page = client.get(reverse("dossiers:detail", args=[d.pk]))
     assert page.status_code == 200
     contenu = page.content.decode()
