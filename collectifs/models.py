@@ -89,6 +89,14 @@ class Collectif(models.Model):
     depenses_fonctionnement = models.DecimalField(
         "dépenses de fonctionnement (€)", max_digits=12, decimal_places=2, null=True, blank=True
     )
+    montant_accorde = models.DecimalField(
+        "montant accordé (€)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="décision de la Caf pour ce collectif ; par défaut, la PS calculée",
+    )
 
     objects = CollectifQuerySet.as_manager()
 
@@ -118,6 +126,11 @@ class Collectif(models.Model):
                 | Q(depenses_fonctionnement__gte=0),
                 name="collectif_depenses_positives",
                 violation_error_message="Les dépenses de fonctionnement ne peuvent pas être négatives.",
+            ),
+            models.CheckConstraint(
+                condition=Q(montant_accorde__isnull=True) | Q(montant_accorde__gte=0),
+                name="collectif_montant_accorde_positif",
+                violation_error_message="Le montant accordé ne peut pas être négatif.",
             ),
             models.CheckConstraint(
                 condition=Q(date_debut__isnull=True)

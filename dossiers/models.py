@@ -180,6 +180,27 @@ class Dossier(models.Model):
     )
     date_decision = models.DateField("date de la décision", null=True, blank=True)
     motif_decision = models.TextField("motif de la décision", blank=True)
+    justification_depassement = models.TextField(
+        "justification du dépassement de la PS calculée",
+        blank=True,
+        help_text="obligatoire quand un montant accordé dépasse la PS calculée du collectif",
+    )
+
+    # Instruction
+    agent_referent = models.ForeignKey(
+        "comptes.Utilisateur",
+        verbose_name="agent référent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dossiers_suivis",
+        limit_choices_to={"role": "agent"},
+    )
+    version = models.PositiveIntegerField(
+        "version",
+        default=1,
+        help_text="incrémentée à chaque modification par la Caf (verrouillage optimiste)",
+    )
 
     depose_le = models.DateTimeField("déposé le", null=True, blank=True)
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
@@ -583,3 +604,78 @@ class Message(models.Model):
 
     def __str__(self):
         return f"Message de {self.auteur} — {self.dossier}"
+
+
+class ReserveCafQuerySet(models.QuerySet):
+    """Objets internes à la Caf (notes, points de contrôle) : jamais visibles d'un porteur."""
+
+    def visible_to(self, user):
+        if not user.is_authenticated or not user.is_active or user.est_porteur:
+            return self.none()
+        return self.filter(dossier__in=Dossier.objects.visible_to(user))
+
+
+class PointControle(models.Model):
+    """Un point que l'agent juge lui-même (cohérence Sdsf, participation symbolique…).
+
+    Chaque coche ou décoche est une ligne nouvelle (qui, quand) : l'état courant d'un point est
+    sa dernière ligne, et l'historique reste lisible.
+    """
+
+    class Code(models.TextChoices):
+        SDSF = "sdsf", "cohérence avec le Sdsf vérifiée"
+        PARTICIPATION = "participation", "participation des familles symbolique"
+        RURAL = "rural", "caractère rural des collectifs confirmé"
+        PIECES = "pieces", "pièces justificatives valides"
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="points_controle"
+    )
+    code = models.CharField("point", max_length=16, choices=Code.choices)
+    coche = models.BooleanField("vérifié")
+    commentaire = models.CharField("commentaire", max_length=255, blank=True)
+    par = models.ForeignKey(
+        "comptes.Utilisateur",
+        verbose_name="par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    le = models.DateTimeField("le", auto_now_add=True)
+
+    objects = ReserveCafQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "point de contrôle"
+        verbose_name_plural = "points de contrôle"
+        ordering = ["dossier", "code", "le", "pk"]
+
+    def __str__(self):
+        return f"{self.get_code_display()} : {'oui' if self.coche else 'non'}"
+
+
+class NotePrivee(models.Model):
+    """Note interne à la Caf sur un dossier : jamais montrée au porteur."""
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="notes_privees"
+    )
+    auteur = models.ForeignKey(
+        "comptes.Utilisateur",
+        verbose_name="auteur",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    texte = models.TextField("note")
+    cree_le = models.DateTimeField("écrite le", auto_now_add=True)
+
+    objects = ReserveCafQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "note interne"
+        verbose_name_plural = "notes internes"
+        ordering = ["dossier", "-cree_le", "-pk"]
+
+    def __str__(self):
+        return f"Note de {self.auteur} — {self.dossier}"

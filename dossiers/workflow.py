@@ -8,14 +8,23 @@
     réouverture par l'administrateur national ◄─────────────────────────────┘
 """
 
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from comptes.models import Role
 
-from .models import Dossier, Etat, Evenement
+from .models import ETATS_DECIDES, Dossier, Etat, Evaluation, Evenement
+
+journal = logging.getLogger(__name__)
+
+# Le dépôt et le redépôt envoient leurs propres courriels (avec l'accusé) : voir dossiers.depot.
+TRANSITIONS_SANS_COURRIEL_GENERIQUE = {"deposer", "redeposer"}
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,18 @@ def appliquer(dossier: Dossier, nom: str, user, motif: str = "") -> Evenement:
         if avant == Etat.BROUILLON:
             verrouille.depose_le = timezone.now()
             champs.append("depose_le")
+        if transition.vers in ETATS_DECIDES:
+            verrouille.date_decision = timezone.localdate()
+            verrouille.motif_decision = motif.strip()
+            champs += ["date_decision", "motif_decision"]
+        if user.role != Role.PORTEUR:
+            verrouille.version += 1
+            champs.append("version")
         verrouille.save(update_fields=champs)
+        if transition.vers in ETATS_DECIDES:
+            from .evaluation import figer_evaluation
+
+            figer_evaluation(verrouille, Evaluation.Motif.DECISION)
         evenement = Evenement.objects.create(
             dossier=verrouille,
             type=Evenement.Type.DEPOT if nom == "deposer" else Evenement.Type.TRANSITION,
@@ -139,6 +159,25 @@ def appliquer(dossier: Dossier, nom: str, user, motif: str = "") -> Evenement:
             etat_apres=transition.vers,
             commentaire=motif.strip(),
         )
-    dossier.etat = verrouille.etat
-    dossier.depose_le = verrouille.depose_le
+        if nom not in TRANSITIONS_SANS_COURRIEL_GENERIQUE:
+            transaction.on_commit(lambda: notifier_porteur(evenement, transition))
+    for champ in ("etat", "depose_le", "date_decision", "motif_decision", "version"):
+        setattr(dossier, champ, getattr(verrouille, champ))
     return evenement
+
+
+def notifier_porteur(evenement: Evenement, transition: Transition) -> None:
+    """Le courriel que le porteur attend à chaque changement d'état décidé par la Caf."""
+    dossier = evenement.dossier
+    destinataires = list(
+        dossier.porteur.utilisateurs.filter(is_active=True).values_list("email", flat=True)
+    )
+    if not destinataires:
+        return
+    contexte = {"dossier": dossier, "evenement": evenement, "transition": transition}
+    sujet = f"Votre dossier Clas {dossier.annee_scolaire} : {Etat(evenement.etat_apres).label}"
+    corps = render_to_string("dossiers/courriels/transition.txt", contexte)
+    try:
+        send_mail(sujet, corps, settings.DEFAULT_FROM_EMAIL, destinataires)
+    except OSError:
+        journal.exception("Courriel de changement d'état non envoyé (dossier %s)", dossier.pk)

@@ -76,3 +76,50 @@ def test_transitions_possibles(agent59, porteur_user):
     noms = {t.nom for t in workflow.transitions_possibles(dossier, agent59)}
     assert noms == {"demander_complement", "proposer_comite", "classer_sans_suite"}
     assert workflow.transitions_possibles(dossier, porteur_user) == []
+
+
+def test_courriel_au_porteur_et_evaluation_figee_a_la_decision(
+    porteur_user, agent59, mailoutbox, django_capture_on_commit_callbacks
+):
+    from dossiers.models import Evaluation
+    from tests.factories import CollectifFactory
+
+    dossier = DossierFactory(
+        porteur=porteur_user.porteurs.get(),
+        etat=Etat.EN_INSTRUCTION,
+        depose_le="2025-06-01T10:00Z",
+        complet=True,
+    )
+    CollectifFactory(dossier=dossier)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.appliquer(dossier, "demander_complement", agent59, "Merci de joindre le RIB.")
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [porteur_user.email]
+    assert "Merci de joindre le RIB." in mailoutbox[0].body
+    assert "complément" in mailoutbox[0].subject.lower() or "complément" in mailoutbox[0].body
+    assert dossier.version == 2
+
+    dossier.etat = Etat.PROPOSE_COMITE
+    dossier.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.appliquer(dossier, "accepter", agent59)
+    dossier.refresh_from_db()
+    assert dossier.date_decision is not None
+    figee = dossier.evaluations.get(motif=Evaluation.Motif.DECISION)
+    from dossiers.evaluation import evaluer_dossier
+
+    assert figee.resultat == evaluer_dossier(dossier)
+    assert figee.verdict == "incomplet"  # le collectif de la fabrique n'a pas de créneau
+    assert "accepté" in mailoutbox[-1].body
+
+
+def test_pas_de_courriel_si_la_transition_est_refusee(
+    agent59, mailoutbox, django_capture_on_commit_callbacks
+):
+    dossier = DossierFactory(etat=Etat.DEPOSE, depose_le="2025-06-01T10:00Z")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(workflow.TransitionRefusee),
+    ):
+        workflow.appliquer(dossier, "accepter", agent59)
+    assert mailoutbox == []
