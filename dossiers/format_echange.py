@@ -221,7 +221,20 @@ def _decimales(valeur) -> int:
     return -exposant if isinstance(exposant, int) and exposant < 0 else 0
 
 
-def _verifier_montant(valeur, ou: str, problemes: list[str]) -> None:
+PARTICIPATION_MAX = Decimal("999999.99")
+
+
+def _euros(montant: Decimal) -> str:
+    entier, decimales = f"{montant:.2f}".split(".")
+    groupes = []
+    while len(entier) > 3:
+        groupes.insert(0, entier[-3:])
+        entier = entier[:-3]
+    groupes.insert(0, entier)
+    return f"{' '.join(groupes)},{decimales} €"
+
+
+def _verifier_montant(valeur, ou: str, problemes: list[str], maximum=MONTANT_MAX) -> None:
     if isinstance(valeur, bool) or not isinstance(valeur, int | float | Decimal | str):
         return  # déjà signalé par le schéma
     try:
@@ -230,9 +243,9 @@ def _verifier_montant(valeur, ou: str, problemes: list[str]) -> None:
         return
     if not montant.is_finite():
         return
-    if montant > MONTANT_MAX:
+    if montant > maximum:
         problemes.append(
-            f"{ou} : {_valeur(valeur)} dépasse le maximum autorisé (9 999 999 999,99 €)"
+            f"{ou} : {_valeur(valeur)} dépasse le maximum autorisé ({_euros(maximum)})"
         )
     elif not isinstance(valeur, str) and _decimales(montant) > 2:
         problemes.append(
@@ -244,7 +257,10 @@ def _verifier_capacites(document: dict, problemes: list[str]) -> None:
     charte = document.get("charte")
     if isinstance(charte, dict) and "participation_familles_euros" in charte:
         _verifier_montant(
-            charte["participation_familles_euros"], "charte.participation_familles_euros", problemes
+            charte["participation_familles_euros"],
+            "charte.participation_familles_euros",
+            problemes,
+            maximum=PARTICIPATION_MAX,
         )
     instruction = document.get("instruction")
     if isinstance(instruction, dict) and "montant_accorde" in instruction:

@@ -426,3 +426,16 @@ def test_valider_ne_modifie_pas_le_document():
     copie = copy.deepcopy(document)
     assert valider(document) == []
     assert document == copie
+
+
+def test_participation_des_familles_bornee_a_la_capacite_stockee():
+    """La colonne garde 8 chiffres : au-delà, refus clair plutôt qu'un dossier illisible."""
+    document = exemple()
+    document["charte"]["participation_familles_euros"] = "1000000.00"
+    problemes = problemes_de(en_octets(document))
+    assert problemes == [
+        "charte.participation_familles_euros : « 1000000.00 » dépasse le maximum autorisé "
+        "(999 999,99 €)"
+    ]
+    document["charte"]["participation_familles_euros"] = "999999.99"
+    assert lire(en_octets(document))["charte"]["participation_familles_euros"] == "999999.99"
