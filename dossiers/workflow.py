@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -177,7 +177,19 @@ def notifier_porteur(evenement: Evenement, transition: Transition) -> None:
     contexte = {"dossier": dossier, "evenement": evenement, "transition": transition}
     sujet = f"Votre dossier Clas {dossier.annee_scolaire} : {Etat(evenement.etat_apres).label}"
     corps = render_to_string("dossiers/courriels/transition.txt", contexte)
+    courriel = EmailMessage(sujet, corps, settings.DEFAULT_FROM_EMAIL, destinataires)
+    if evenement.etat_apres in ETATS_DECIDES:
+        # La lettre de décision jointe : le porteur l'a sans se connecter.
+        from .lettre import evaluation_de_la_decision, lettre_de_decision, nom_fichier_lettre
+
+        evaluation = evaluation_de_la_decision(dossier)
+        if evaluation is not None:
+            courriel.attach(
+                nom_fichier_lettre(dossier),
+                lettre_de_decision(dossier, evaluation),
+                "application/pdf",
+            )
     try:
-        send_mail(sujet, corps, settings.DEFAULT_FROM_EMAIL, destinataires)
+        courriel.send()
     except OSError:
         journal.exception("Courriel de changement d'état non envoyé (dossier %s)", dossier.pk)

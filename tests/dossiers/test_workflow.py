@@ -111,6 +111,9 @@ def test_courriel_au_porteur_et_evaluation_figee_a_la_decision(
     assert figee.resultat == evaluer_dossier(dossier)
     assert figee.verdict == "incomplet"  # le collectif de la fabrique n'a pas de créneau
     assert "accepté" in mailoutbox[-1].body
+    nom, contenu, type_mime = mailoutbox[-1].attachments[0]
+    assert type_mime == "application/pdf" and nom.endswith(".pdf")
+    assert contenu.startswith(b"%PDF")
 
 
 def test_pas_de_courriel_si_la_transition_est_refusee(
