@@ -3,7 +3,9 @@
 Chaque banc tourne dans son propre processus, sur une base neuve :
 - moteur d'éligibilité : 10 000 dossiers de 3 collectifs, un cœur ;
 - import : 1 000 dossiers sur SQLite, puis sur PostgreSQL si ``BENCH_POSTGRES_URL`` (par défaut
-  postgres://postgres@127.0.0.1:5432/clas_bench) répond.
+  postgres://postgres@127.0.0.1:5432/clas_bench) répond ;
+- file d'attente des agents : 500 dossiers du 59, médiane du temps serveur de la file et de la
+  liste des dossiers de l'administration Django, sur SQLite puis PostgreSQL.
 """
 
 import json
@@ -62,6 +64,54 @@ def importer_sur(url: str) -> dict:
     return lancer([PYTHON, "bench/bench_import.py", "--dossiers", "1000"], env)
 
 
+# --- File d'attente des agents : sa médiane contre celle de la liste de l'administration ------
+FILE_CIBLE_MS = 60
+
+
+def file_sur(url: str) -> dict:
+    env = {"DATABASE_URL": url, "CLAS_ENV": "demo"}
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=RACINE,
+        env={**os.environ, **env},
+        check=True,
+    )
+    return lancer([PYTHON, "bench/bench_file.py", "--dossiers", "500"], env)
+
+
+def banc_file(rapport: dict) -> None:
+    """500 dossiers du 59 sur une base neuve, SQLite puis PostgreSQL (s'il répond)."""
+    sqlite = SORTIE / "bench_file.sqlite3"
+    for suffixe in ("", "-wal", "-shm"):
+        Path(f"{sqlite}{suffixe}").unlink(missing_ok=True)
+    for base, nom, url in (
+        ("sqlite", "SQLite", f"sqlite:///{sqlite}"),
+        ("postgresql", "PostgreSQL", PG_URL),
+    ):
+        print(f"== File d'attente des agents sur {nom}")
+        if base == "postgresql" and not base_postgres_neuve():
+            continue
+        resultat = file_sur(url)
+        for page in ("file", "admin"):  # file_sqlite_ms, admin_postgresql_requetes…
+            for mesure in ("ms", "requetes"):
+                rapport[f"{page}_{base}_{mesure}"] = resultat[f"{page}_{mesure}"]
+
+
+def resume_file(rapport: dict) -> None:
+    print(f"\n== File d'attente (500 dossiers, médiane ; objectif ≤ {FILE_CIBLE_MS} ms et pas plus")
+    print("   lente que la liste de l'administration Django)")
+    for base in ("sqlite", "postgresql"):
+        file, admin = rapport.get(f"file_{base}_ms"), rapport.get(f"admin_{base}_ms")
+        if file is None:
+            print(f"  {base:11} non mesuré")
+            continue
+        etat = "atteint" if file <= FILE_CIBLE_MS and file <= admin else "NON ATTEINT"
+        print(
+            f"  {base:11} file {file:6.1f} ms ({rapport[f'file_{base}_requetes']} requêtes)  ·  "
+            f"administration {admin:6.1f} ms ({rapport[f'admin_{base}_requetes']} requêtes)  {etat}"
+        )
+
+
 def main() -> None:
     SORTIE.mkdir(parents=True, exist_ok=True)
     rapport: dict = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": os.cpu_count()}
@@ -82,12 +132,15 @@ def main() -> None:
         rapport["import_postgresql_dossiers_par_seconde"] = resultat["import_dossiers_par_seconde"]
         rapport["import_postgresql_cpu_ms_par_dossier"] = resultat["cpu_ms_par_dossier"]
 
+    banc_file(rapport)
+
     (SORTIE / "report.json").write_text(json.dumps(rapport, indent=2, ensure_ascii=False) + "\n")
     print("\n== Résumé (objectifs entre parenthèses)")
     for cle, cible in CIBLES.items():
         valeur = rapport.get(cle)
         etat = "non mesuré" if valeur is None else ("atteint" if valeur >= cible else "NON ATTEINT")
         print(f"  {cle:42} {valeur if valeur is not None else '—':>8}  (≥ {cible}) {etat}")
+    resume_file(rapport)
     print(f"\nRapport : {SORTIE / 'report.json'}")
 
 

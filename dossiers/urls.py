@@ -11,4 +11,7 @@ urlpatterns = [
     path("", include("dossiers.urls_saisie")),
     # Dépôt, accusé, renouvellement, échanges avec la Caf.
     path("", include("dossiers.urls_depot")),
+    path("", include("dossiers.urls_instruction")),
+    path("", include("dossiers.urls_decision")),
+    path("", include("dossiers.urls_file")),
 ]

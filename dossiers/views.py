@@ -1,5 +1,6 @@
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
 from django.views.generic import DetailView, ListView
 
 from collectifs.models import Collectif
@@ -14,11 +15,18 @@ from .models import Dossier, Etat, Evenement
 
 
 class DossierListeView(RoleRequisMixin, ListView):
-    """Accueil du porteur (ses dossiers) et de l'agent (les dossiers de son département)."""
+    """Accueil du porteur (ses dossiers) ; pour la Caf, la file d'attente (``views_file``)."""
 
     roles = (Role.PORTEUR, Role.AGENT, Role.SECRETARIAT, Role.ADMIN)
     paginate_by = 25
     context_object_name = "dossiers"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.est_porteur:
+            from .views_file import FileView
+
+            return FileView.as_view()(request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         qs = (
@@ -38,9 +46,7 @@ class DossierListeView(RoleRequisMixin, ListView):
         return qs
 
     def get_template_names(self):
-        if self.request.user.est_porteur:
-            return ["dossiers/porteur_accueil.html"]
-        return ["dossiers/liste.html"]
+        return ["dossiers/porteur_accueil.html"]
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -66,7 +72,7 @@ class DossierDetailView(RoleRequisMixin, DetailView):
     def get_object(self, queryset=None):
         qs = (
             Dossier.objects.visible_to(self.request.user)
-            .select_related("porteur", "departement")
+            .select_related("porteur", "departement", "agent_referent")
             .prefetch_related(
                 Prefetch(
                     "collectifs",
@@ -86,7 +92,24 @@ class DossierDetailView(RoleRequisMixin, DetailView):
         ctx["empreinte_courante"] = empreinte(document)
         ctx["evaluation_figee"] = self.object.evaluations.order_by("-cree_le", "-pk").first()
         ctx.update(contexte_suivi(self.object, self.request.user, kwargs.get("message_form")))
+        # Refus d'une action de la page (changement d'état interdit…), pour tous les rôles.
+        ctx["erreur_action"] = kwargs.get("erreur_action")
+        if self.object.est_decide:
+            ctx["url_lettre"] = url_si_disponible("dossiers:lettre", self.object.pk)
+        if not self.request.user.est_porteur:
+            # Import ici : views_instruction étend cette vue (import circulaire sinon).
+            from .views_instruction import contexte_instruction
+
+            ctx.update(contexte_instruction(self.object, self.request.user, ctx, kwargs))
         return ctx
+
+
+def url_si_disponible(nom: str, *args) -> str | None:
+    """L'URL nommée, ou None si elle n'existe pas (encore) : pages construites à part."""
+    try:
+        return reverse(nom, args=args)
+    except NoReverseMatch:
+        return None
 
 
 def contexte_suivi(dossier: Dossier, utilisateur, message_form=None) -> dict:
