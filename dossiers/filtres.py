@@ -1,13 +1,17 @@
 """La file d'attente des agents Caf : onglets, filtres, tri et annotations de la liste.
 
 Un seul chemin construit la liste, pour la page comme pour les exports (``construire_file``) :
-le périmètre vient de ``Dossier.objects.visible_to(user)``, puis
+le périmètre vient de ``Dossier.objects.visible_to(user)`` (``file_de`` : hors brouillons), puis
 
-1. ``annoter_file`` ajoute le nombre de collectifs et d'enfants, le verdict et la PS calculée de
-   la dernière évaluation figée — des sous-requêtes corrélées, jamais une requête par ligne ;
-2. ``DossierFilterSet`` applique les filtres choisis (formulaire GET) ;
-3. ``compter_onglets`` compte chaque onglet en une seule requête d'agrégat ;
-4. l'onglet, puis le tri (liste blanche de ``TRIS``) sont appliqués.
+1. ``DossierFilterSet`` applique les filtres choisis (formulaire GET) ;
+2. ``compter_onglets`` compte chaque onglet en une seule requête (un décompte par état) ;
+3. l'onglet est appliqué, puis ``annoter_file`` ajoute le nombre de collectifs (et d'enfants),
+   le verdict et la PS calculée de la dernière évaluation figée — des sous-requêtes corrélées,
+   jamais une requête par ligne ;
+4. le tri (liste blanche de ``TRIS`` ; une clé inconnue est ignorée) et les colonnes affichées
+   (``pour_affichage``).
+
+L'ordre du jour du comité (``construire_comite``) suit le même chemin.
 """
 
 from dataclasses import dataclass

@@ -49,7 +49,9 @@ def confier(dossier: Dossier, agent: Utilisateur, par: Utilisateur) -> Evenement
     """
     with transaction.atomic():
         verrouille = (
-            Dossier.objects.select_for_update().select_related("agent_referent").get(pk=dossier.pk)
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("agent_referent")
+            .get(pk=dossier.pk)
         )
         if verrouille.agent_referent_id == agent.pk:
             return None

@@ -84,6 +84,7 @@ LIBELLES_VERDICT = {v: libelle_verdict(v).capitalize() for v in VERDICTS}
 def lignes_de(dossiers, suivant: str) -> list[dict]:
     """Les cellules du tableau, préparées en Python : la page en affiche 50, et un gabarit
     résout bien plus vite les clés d'un dictionnaire que les attributs d'un modèle."""
+    # Une résolution d'URL par page, pas deux par ligne : « /dossiers/0/ » → « /dossiers/ ».
     url_detail = reverse("dossiers:detail", args=[0]).removesuffix("0/")
     url_assigner = reverse("dossiers:assigner", args=[0]).removesuffix("0/assigner/")
     suivant = urlencode({"suivant": suivant})

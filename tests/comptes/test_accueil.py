@@ -81,7 +81,7 @@ def test_liste_agent_nombre_de_requetes_borne(client, agent59, django_assert_max
     with django_assert_max_num_queries(8):
         page = client.get(reverse("dossiers:liste"))
     assert page.status_code == 200
-    assert len(page.context["dossiers"]) == 25
+    assert len(page.context["dossiers"]) == 30  # 50 par page : les 30 tiennent sur une page
 
 
 def test_detail_nombre_de_requetes_borne(client, agent59, django_assert_max_num_queries):

@@ -17,7 +17,6 @@ from tests.factories import (
     DossierFactory,
     PorteurFactory,
     UtilisateurFactory,
-    departement,
 )
 
 pytestmark = pytest.mark.django_db
@@ -791,6 +790,14 @@ def test_comite_et_export_nombre_de_requetes_borne(client, agent59, django_asser
         client.get(reverse("dossiers:export", args=["xlsx"]), {"onglet": "tous"})
 
 
-def test_departement_des_fabriques():
-    # garde-fou : les fabriques rattachent bien agents et porteurs au Nord
-    assert departement("59").code == "59"
+@pytest.mark.parametrize(
+    "url",
+    [LISTE, LISTE + "?onglet=tous", reverse("dossiers:comite"), reverse("dossiers:campagnes")],
+)
+def test_pages_compatibles_avec_la_csp(client, agent59, file59, url):
+    """Ni style ni script en ligne : la politique de sécurité du contenu les bloquerait."""
+    dossier(Etat.PROPOSE_COMITE)
+    client.force_login(agent59)
+    page = client.get(url).content.decode()
+    assert 'style="' not in page
+    assert "<script>" not in page and "onclick=" not in page and "javascript:" not in page
