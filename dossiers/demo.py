@@ -16,6 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
+from html import escape
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -1026,7 +1028,9 @@ class Compteur:
         """(modèle au pluriel, créés, mis à jour, supprimés) dans l'ordre du chargement."""
         modeles = [Utilisateur, Porteur, Membre, Dossier, Collectif, Creneau, Intervenant]
         modeles += [BilanAction, Evaluation, Campagne]
-        modeles += [m for m in self.supprimes if m not in modeles]
+        for autre in [*self.crees, *self.mis_a_jour, *self.supprimes]:
+            if autre not in modeles:
+                modeles.append(autre)
         return [
             (
                 str(m._meta.verbose_name_plural),
@@ -1232,6 +1236,10 @@ def charger_demo() -> ResultatDemo:
         for donnees in DOSSIERS:
             _charger_dossier(compteur, donnees, porteurs)
         _charger_campagnes(compteur, departements, comptes)
+        for dossier in Dossier.objects.filter(reference__startswith="DEMO-").exclude(
+            etat=Etat.BROUILLON
+        ):
+            _charger_budget_et_pieces(compteur, dossier)
     return ResultatDemo(compteur=compteur, comptes=comptes)
 
 
@@ -1263,3 +1271,87 @@ def _charger_campagnes(compteur, departements, comptes) -> None:
         ParametresAnnee(
             annee=en_cours, taux_ps=Decimal("0.325"), prix_plafond=Decimal("7886.00")
         ).enregistrer(par=admin)
+
+
+@lru_cache(maxsize=8)
+def _pdf_fictif(titre: str) -> bytes:
+    """Un vrai PDF d'une page, marqué fictif : les pièces de la démo passent les contrôles."""
+    from weasyprint import HTML
+
+    html = (
+        f"<h1>{escape(titre)}</h1><p>Document fictif de l'environnement de démonstration "
+        "du Portail Clas.</p>"
+    )
+    return HTML(string=html).write_pdf()
+
+
+def _charger_budget_et_pieces(compteur, dossier: Dossier) -> None:
+    """Ce qu'un dossier déposé a forcément : un budget équilibré et ses pièces obligatoires."""
+    from django.core.files.base import ContentFile
+
+    from dossiers.models import (
+        PIECES_DOSSIER_OBLIGATOIRES,
+        CategorieDepense,
+        Cofinanceur,
+        LigneBudget,
+        PieceJustificative,
+    )
+    from porteurs.models import PIECES_PERMANENTES_OBLIGATOIRES, PiecePermanente
+
+    depenses = sum(
+        (c.depenses_fonctionnement or Decimal("0") for c in dossier.collectifs.all()),
+        Decimal("0"),
+    ) or Decimal("5000.00")
+    evaluation = dossier.evaluations.filter(motif=Evaluation.Motif.DEPOT).first()
+    ps = evaluation.montant_ps_total if evaluation else None
+    demande = min(ps, depenses) if ps else (depenses * Decimal("0.3")).quantize(Decimal("0.01"))
+    lignes = [
+        (
+            LigneBudget.Sens.DEPENSE,
+            CategorieDepense.PERSONNEL,
+            "Animateurs et coordination",
+            depenses,
+        ),
+        (
+            LigneBudget.Sens.RECETTE,
+            Cofinanceur.COMMUNE,
+            "Subvention municipale",
+            depenses - demande,
+        ),
+    ]
+    for sens, categorie, libelle, montant in lignes:
+        _ligne, cree = LigneBudget.objects.update_or_create(
+            dossier=dossier,
+            sens=sens,
+            categorie=categorie,
+            defaults={"libelle": libelle, "montant": montant},
+        )
+        compteur.note(LigneBudget, cree)
+    if dossier.montant_demande != demande:
+        Dossier.objects.filter(pk=dossier.pk).update(montant_demande=demande)
+    for type_piece in PIECES_DOSSIER_OBLIGATOIRES:
+        if not dossier.pieces.filter(type=type_piece).exists():
+            contenu = _pdf_fictif(f"{type_piece.label.capitalize()} — {dossier.porteur}")
+            piece = PieceJustificative(
+                dossier=dossier,
+                type=type_piece,
+                nom_original=f"{type_piece.value}.pdf",
+                type_mime="application/pdf",
+                extension="pdf",
+                taille=len(contenu),
+            )
+            piece.fichier.save(f"{type_piece.value}.pdf", ContentFile(contenu), save=True)
+            compteur.note(PieceJustificative, True)
+    for type_piece in PIECES_PERMANENTES_OBLIGATOIRES:
+        if not dossier.porteur.pieces.filter(type=type_piece).exists():
+            contenu = _pdf_fictif(f"{type_piece.label.capitalize()} — {dossier.porteur}")
+            piece = PiecePermanente(
+                porteur=dossier.porteur,
+                type=type_piece,
+                nom_original=f"{type_piece.value}.pdf",
+                type_mime="application/pdf",
+                extension="pdf",
+                taille=len(contenu),
+            )
+            piece.fichier.save(f"{type_piece.value}.pdf", ContentFile(contenu), save=True)
+            compteur.note(PiecePermanente, True)

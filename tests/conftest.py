@@ -61,3 +61,9 @@ def dossier_23(dep23):
 def hachage_rapide(settings):
     """Argon2 est volontairement lent : les tests hachent vite (la production garde Argon2)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_temporaire(settings, tmp_path):
+    """Les fichiers téléversés des tests ne vont jamais dans var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
