@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from dossiers.models import Dossier, NiveauDiplome
+from dossiers.models import Dossier, DuDossierQuerySet, NiveauDiplome
 from porteurs.models import code_postal_validator
 
 
@@ -41,11 +41,6 @@ def valider_classes(valeur) -> None:
         )
     if len(set(valeur)) != len(valeur):
         raise ValidationError("Une même classe est indiquée deux fois.", code="classe_double")
-
-
-class CollectifQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(dossier__in=Dossier.objects.visible_to(user))
 
 
 class Collectif(models.Model):
@@ -98,7 +93,7 @@ class Collectif(models.Model):
         help_text="décision de la Caf pour ce collectif ; par défaut, la PS calculée",
     )
 
-    objects = CollectifQuerySet.as_manager()
+    objects = DuDossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = "collectif"
@@ -202,11 +197,6 @@ class Creneau(models.Model):
         return f"{self.get_jour_display()}{heure}, {self.duree_minutes} min"
 
 
-class IntervenantQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(dossier__in=Dossier.objects.visible_to(user))
-
-
 class Intervenant(models.Model):
     """Personne qui anime les séances (salariée ou bénévole). Le diplôme est gardé en niveau."""
 
@@ -235,7 +225,7 @@ class Intervenant(models.Model):
         Collectif, verbose_name="collectifs animés", related_name="intervenants", blank=True
     )
 
-    objects = IntervenantQuerySet.as_manager()
+    objects = DuDossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = "intervenant"

@@ -281,7 +281,9 @@ class Dossier(models.Model):
         return self.etat in ETATS_MODIFIABLES
 
 
-class EvaluationQuerySet(models.QuerySet):
+class DuDossierQuerySet(models.QuerySet):
+    """Objets rattachés à un dossier : visibles de qui voit le dossier (``Dossier.visible_to``)."""
+
     def visible_to(self, user):
         return self.filter(dossier__in=Dossier.objects.visible_to(user))
 
@@ -315,7 +317,7 @@ class Evaluation(models.Model):
     )
     cree_le = models.DateTimeField("figée le", auto_now_add=True)
 
-    objects = EvaluationQuerySet.as_manager()
+    objects = DuDossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = "évaluation figée"
@@ -415,11 +417,6 @@ class Cofinanceur(models.TextChoices):
     AUTRE = "autre", "autre cofinanceur"
 
 
-class LigneBudgetQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(dossier__in=Dossier.objects.visible_to(user))
-
-
 class LigneBudget(models.Model):
     """Une ligne du budget prévisionnel : dépense par catégorie ou recette par cofinanceur."""
 
@@ -439,7 +436,7 @@ class LigneBudget(models.Model):
     libelle = models.CharField("précision", max_length=160, blank=True)
     montant = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
 
-    objects = LigneBudgetQuerySet.as_manager()
+    objects = DuDossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = "ligne de budget"
@@ -485,11 +482,6 @@ def _chemin_piece_dossier(instance, _nom):
     return chemin_aleatoire("pieces-dossiers", instance.extension)
 
 
-class PieceJustificativeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(dossier__in=Dossier.objects.visible_to(user))
-
-
 class PieceJustificative(models.Model):
     """Pièce propre à un dossier (les pièces de l'organisation sont des pièces permanentes)."""
 
@@ -511,7 +503,7 @@ class PieceJustificative(models.Model):
         related_name="+",
     )
 
-    objects = PieceJustificativeQuerySet.as_manager()
+    objects = DuDossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = "pièce justificative"
@@ -527,11 +519,6 @@ class PieceJustificative(models.Model):
 
     def __str__(self):
         return f"{self.get_type_display()} — {self.nom_original}"
-
-
-class EvenementQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(dossier__in=Dossier.objects.visible_to(user))
 
 
 class Evenement(models.Model):
@@ -563,7 +550,7 @@ class Evenement(models.Model):
     commentaire = models.TextField("commentaire", blank=True)
     cree_le = models.DateTimeField("le", auto_now_add=True, db_index=True)
 
-    objects = EvenementQuerySet.as_manager()
+    objects = DuDossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = "événement"
@@ -572,11 +559,6 @@ class Evenement(models.Model):
 
     def __str__(self):
         return f"{self.get_type_display()} — {self.dossier}"
-
-
-class MessageQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(dossier__in=Dossier.objects.visible_to(user))
 
 
 class Message(models.Model):
@@ -595,7 +577,7 @@ class Message(models.Model):
     texte = models.TextField("message")
     cree_le = models.DateTimeField("envoyé le", auto_now_add=True)
 
-    objects = MessageQuerySet.as_manager()
+    objects = DuDossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = "message"
