@@ -7,7 +7,9 @@ avant chaque téléchargement et répond en pièce jointe avec ``nosniff``.
 import secrets
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 
 TAILLE_MAX_PIECE = 10 * 1024 * 1024
 
@@ -68,6 +70,18 @@ def nom_affichable(nom: str) -> str:
     return propre[:120] or "fichier"
 
 
+EXTENSIONS_EQUIVALENTES = {"pdf": {"pdf"}, "jpg": {"jpg", "jpeg"}, "png": {"png"}}
+
+
+def nom_d_origine(nom: str, extension: str) -> str:
+    """Le nom d'origine sans chemin ; son extension suit le contenu réel du fichier."""
+    nom = nom_affichable(nom)
+    chemin = PurePosixPath(nom)
+    if chemin.suffix.lower().lstrip(".") not in EXTENSIONS_EQUIVALENTES[extension]:
+        nom = f"{chemin.stem or 'fichier'}.{extension}"
+    return nom[:120]
+
+
 def chemin_aleatoire(prefixe: str, extension: str) -> str:
     """Nom de stockage aléatoire : rien du nom d'origine n'atteint le disque."""
     return f"{prefixe}/{secrets.token_hex(2)}/{secrets.token_urlsafe(24)}.{extension}"
@@ -90,3 +104,42 @@ def reponse_telechargement(champ_fichier, nom: str, type_mime: str):
     reponse["X-Content-Type-Options"] = "nosniff"
     reponse["Cache-Control"] = "private, no-store"
     return reponse
+
+
+def chemin_piece(instance, _nom: str) -> str:
+    """``upload_to`` des pièces : dossier propre au modèle, nom aléatoire, extension vérifiée."""
+    return chemin_aleatoire(instance.DOSSIER_STOCKAGE, instance.extension)
+
+
+class PieceTeleversee(models.Model):
+    """Ce que toute pièce téléversée garde : le fichier (nom aléatoire), son nom d'origine,
+    son type réel, sa taille, qui l'a déposée et quand."""
+
+    DOSSIER_STOCKAGE = "pieces"
+
+    fichier = models.FileField("fichier", upload_to=chemin_piece, max_length=200)
+    nom_original = models.CharField("nom du fichier d'origine", max_length=120)
+    type_mime = models.CharField("type de contenu", max_length=40)
+    extension = models.CharField("extension", max_length=4)
+    taille = models.PositiveIntegerField("taille (octets)")
+    deposee_le = models.DateTimeField("déposée le", auto_now_add=True)
+    deposee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="déposée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def attacher(self, fichier, type_mime: str, extension: str, par) -> None:
+        """Rattache un fichier déjà contrôlé (``valider_piece``) ; l'extension d'abord, car le
+        chemin de stockage en dépend."""
+        self.extension = extension
+        self.type_mime = type_mime
+        self.nom_original = nom_d_origine(fichier.name, extension)
+        self.taille = fichier.size
+        self.deposee_par = par
+        self.fichier = fichier

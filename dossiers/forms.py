@@ -8,7 +8,6 @@ Conventions :
 """
 
 from decimal import Decimal
-from pathlib import PurePosixPath
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -16,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils.text import capfirst
 
-from clas_portal.fichiers import nom_affichable, valider_piece
+from clas_portal.fichiers import valider_piece
 from collectifs.models import ORDRE_CLASSES, Classe, Collectif, Creneau, Intervenant, Jour
 from eligibility.editions import CNAF_2019
 from porteurs.models import Porteur
@@ -797,8 +796,6 @@ def creneaux_formset(collectif, data=None):
 
 # --- Pièces ----------------------------------------------------------------------------------
 
-EXTENSIONS_EQUIVALENTES = {"pdf": {"pdf"}, "jpg": {"jpg", "jpeg"}, "png": {"png"}}
-
 
 class PieceForm(MessagesNommesMixin, forms.ModelForm):
     type = forms.ChoiceField(
@@ -826,30 +823,24 @@ class PieceForm(MessagesNommesMixin, forms.ModelForm):
         self.type_mime, self.extension = valider_piece(fichier)
         return fichier
 
-    def nom_d_origine(self) -> str:
-        """Le nom d'origine sans chemin ; son extension suit le contenu réel du fichier."""
-        nom = nom_affichable(self.cleaned_data["fichier"].name)
-        chemin = PurePosixPath(nom)
-        if chemin.suffix.lower().lstrip(".") not in EXTENSIONS_EQUIVALENTES[self.extension]:
-            nom = f"{chemin.stem or 'fichier'}.{self.extension}"
-        return nom[:120]
-
-    @transaction.atomic
     def save(self, commit=True):
         piece = super().save(commit=False)
-        fichier = self.cleaned_data["fichier"]
         piece.dossier = self.dossier
-        piece.nom_original = self.nom_d_origine()
-        piece.type_mime = self.type_mime
-        piece.extension = self.extension
-        piece.taille = fichier.size
-        piece.deposee_par = self.user
-        if commit:
-            piece.save()
-            Evenement.objects.create(
-                dossier=self.dossier,
-                type=Evenement.Type.PIECE,
-                auteur=self.user,
-                commentaire=f"{piece.get_type_display().capitalize()} : {piece.nom_original}",
-            )
+        piece.attacher(self.cleaned_data["fichier"], self.type_mime, self.extension, self.user)
+        if not commit:
+            return piece
+        try:
+            with transaction.atomic():
+                piece.save()
+                Evenement.objects.create(
+                    dossier=self.dossier,
+                    type=Evenement.Type.PIECE,
+                    auteur=self.user,
+                    commentaire=f"{piece.get_type_display().capitalize()} : {piece.nom_original}",
+                )
+        except Exception:
+            # Le fichier a pu être écrit avant l'échec de la base : pas d'orphelin sur le disque.
+            if piece.fichier and piece.fichier._committed and piece.fichier.name:
+                piece.fichier.storage.delete(piece.fichier.name)
+            raise
         return piece

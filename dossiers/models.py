@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from clas_portal.fichiers import PieceTeleversee, chemin_piece
 from comptes.models import Departement
 from porteurs.models import Porteur
 
@@ -476,32 +477,19 @@ class TypePieceDossier(models.TextChoices):
 PIECES_DOSSIER_OBLIGATOIRES = (TypePieceDossier.BUDGET,)
 
 
-def _chemin_piece_dossier(instance, _nom):
-    from clas_portal.fichiers import chemin_aleatoire
-
-    return chemin_aleatoire("pieces-dossiers", instance.extension)
+# Nom encore cité par une migration ancienne.
+_chemin_piece_dossier = chemin_piece
 
 
-class PieceJustificative(models.Model):
+class PieceJustificative(PieceTeleversee):
     """Pièce propre à un dossier (les pièces de l'organisation sont des pièces permanentes)."""
+
+    DOSSIER_STOCKAGE = "pieces-dossiers"
 
     dossier = models.ForeignKey(
         Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="pieces"
     )
     type = models.CharField("type de pièce", max_length=16, choices=TypePieceDossier.choices)
-    fichier = models.FileField("fichier", upload_to=_chemin_piece_dossier, max_length=200)
-    nom_original = models.CharField("nom du fichier d'origine", max_length=120)
-    type_mime = models.CharField("type de contenu", max_length=40)
-    extension = models.CharField("extension", max_length=4)
-    taille = models.PositiveIntegerField("taille (octets)")
-    deposee_le = models.DateTimeField("déposée le", auto_now_add=True)
-    deposee_par = models.ForeignKey(
-        "comptes.Utilisateur",
-        verbose_name="déposée par",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
 
     objects = DuDossierQuerySet.as_manager()
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clas_portal.fichiers import TYPES_ACCEPTES, nom_affichable, valider_piece
+from clas_portal.fichiers import TYPES_ACCEPTES, valider_piece
 from comptes.models import Departement
 
 from .models import Membre, PiecePermanente, Porteur, valider_siret
@@ -337,12 +337,7 @@ class PiecePermanenteForm(forms.Form):
                 else:
                     ancien = piece.fichier.name
                     piece.deposee_le = timezone.now()
-                piece.nom_original = nom_affichable(fichier.name)
-                piece.type_mime = self.type_mime
-                piece.extension = self.extension  # avant le fichier : son chemin en dépend
-                piece.taille = fichier.size
-                piece.deposee_par = self.utilisateur
-                piece.fichier = fichier
+                piece.attacher(fichier, self.type_mime, self.extension, self.utilisateur)
                 piece.save()
                 if ancien:
                     stockage = piece.fichier.storage

@@ -8,6 +8,7 @@ from django.db.models import Q
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 
+from clas_portal.fichiers import PieceTeleversee, chemin_piece
 from comptes.models import Departement
 
 code_postal_validator = RegexValidator(
@@ -182,37 +183,24 @@ PIECES_PERMANENTES_OBLIGATOIRES = (
 )
 
 
-def _chemin_piece_permanente(instance, _nom):
-    from clas_portal.fichiers import chemin_aleatoire
-
-    return chemin_aleatoire("pieces-permanentes", instance.extension)
-
-
 class PiecePermanenteQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(porteur__in=Porteur.objects.visible_to(user))
 
 
-class PiecePermanente(models.Model):
+# Nom encore cité par une migration ancienne.
+_chemin_piece_permanente = chemin_piece
+
+
+class PiecePermanente(PieceTeleversee):
     """Pièce de l'organisation (statuts, RIB, assurance), reprise par chacun de ses dossiers."""
+
+    DOSSIER_STOCKAGE = "pieces-permanentes"
 
     porteur = models.ForeignKey(
         Porteur, verbose_name="porteur", on_delete=models.CASCADE, related_name="pieces"
     )
     type = models.CharField("type de pièce", max_length=12, choices=TypePiecePermanente.choices)
-    fichier = models.FileField("fichier", upload_to=_chemin_piece_permanente, max_length=200)
-    nom_original = models.CharField("nom du fichier d'origine", max_length=120)
-    type_mime = models.CharField("type de contenu", max_length=40)
-    extension = models.CharField("extension", max_length=4)
-    taille = models.PositiveIntegerField("taille (octets)")
-    deposee_le = models.DateTimeField("déposée le", auto_now_add=True)
-    deposee_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="déposée par",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
 
     objects = PiecePermanenteQuerySet.as_manager()
 
