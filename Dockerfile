@@ -2,7 +2,8 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_CONSTRAINT=/app/build-constraints.txt
+    PIP_CONSTRAINT=/app/build-constraints.txt \
+    PIP_BUILD_CONSTRAINT=/app/build-constraints.txt
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \

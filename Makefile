@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # xstatic-bootstrap est publié en source et se construit avec pkg_resources (setuptools < 81).
 export PIP_CONSTRAINT := $(CURDIR)/build-constraints.txt
+# pip ≥ 26.2 ne transmet plus PIP_CONSTRAINT aux environnements de construction :
+export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install run demo test test-pg lint format migrate bench clean
