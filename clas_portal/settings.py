@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -253,6 +254,19 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {
+    # Protection des données : les données par enfant d'un collectif sont supprimées
+    # CLAS_DELAI_PURGE_ENFANTS_JOURS jours après la soumission de son bilan (seances/purge.py).
+    "purger-donnees-enfants": {
+        "task": "seances.purger_donnees_enfants",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
+
+# --- L'année du Clas ---------------------------------------------------------------------------
+# Délai (en jours) entre la soumission du bilan de l'action d'un collectif et la suppression de
+# ses données par enfant (codes, présences) ; les agrégats sont gardés.
+CLAS_DELAI_PURGE_ENFANTS_JOURS = env_int("CLAS_DELAI_PURGE_ENFANTS_JOURS", 90)
 
 # --- Sécurité --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

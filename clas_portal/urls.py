@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("comptes.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("organisations/", include("porteurs.urls")),
+    path("activite/", include("seances.urls")),
     path("bilans/", include("bilans.urls")),
     path("referentiel/", include("eligibility.urls")),
 ]

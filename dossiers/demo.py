@@ -966,6 +966,8 @@ DOSSIERS = [
                     "intervenants_benevoles": 1,
                     "actions_parents": 5,
                     "rencontres_ecole": 3,
+                    "statut": "soumis",
+                    "soumis_le": _depose(2025, 7, 4, 17, 30),
                 },
             },
             {
@@ -993,6 +995,8 @@ DOSSIERS = [
                     "intervenants_benevoles": 1,
                     "actions_parents": 4,
                     "rencontres_ecole": 3,
+                    "statut": "soumis",
+                    "soumis_le": _depose(2025, 7, 4, 17, 30),
                 },
             },
         ],

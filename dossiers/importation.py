@@ -150,6 +150,9 @@ def _bilan(collectif: Collectif, donnees: dict) -> BilanAction | None:
         return None
     return BilanAction(
         collectif=collectif,
+        statut=BilanAction.Statut.SOUMIS,
+        origine=BilanAction.Origine.IMPORT,
+        soumis_le=timezone.now(),
         heures_realisees=_decimal(bilan.get("heures_realisees")),
         taux_presence=_decimal(bilan.get("taux_presence")),
         **{champ: bilan.get(champ) for champ in CHAMPS_BILAN_ENTIERS},

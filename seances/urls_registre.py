@@ -1,0 +1,3 @@
+"""URL de seances (voir seances/urls.py)."""
+
+urlpatterns = []
