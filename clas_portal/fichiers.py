@@ -87,17 +87,23 @@ def chemin_aleatoire(prefixe: str, extension: str) -> str:
     return f"{prefixe}/{secrets.token_hex(2)}/{secrets.token_urlsafe(24)}.{extension}"
 
 
-def reponse_telechargement(champ_fichier, nom: str, type_mime: str):
+def reponse_telechargement(
+    champ_fichier, nom: str, type_mime: str, *, objet=None, action: str = "telechargement_piece"
+):
     """Réponse de téléchargement d'une pièce : en pièce jointe, type fixé, ``nosniff``.
 
-    Appelée seulement après la vérification des droits (``visible_to``) par la vue.
+    Appelée seulement après la vérification des droits (``visible_to``) par la vue. Chaque
+    téléchargement est consigné au journal d'audit (``objet`` : la pièce ou le bilan).
     """
     from django.http import FileResponse, Http404
+
+    from audit.journal import consigner
 
     try:
         flux = champ_fichier.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("Ce fichier n'est plus disponible.") from exc
+    consigner(action, objet=objet, details={"fichier": nom_affichable(nom)})
     reponse = FileResponse(
         flux, as_attachment=True, filename=nom_affichable(nom), content_type=type_mime
     )

@@ -13,4 +13,5 @@ urlpatterns = [
     path("activite/", include("seances.urls")),
     path("bilans/", include("bilans.urls")),
     path("referentiel/", include("eligibility.urls")),
+    path("audit/", include("audit.urls")),
 ]

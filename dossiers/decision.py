@@ -20,6 +20,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from audit.journal import consigner
+from audit.models import Action
 from collectifs.models import Collectif
 
 from . import workflow
@@ -219,6 +221,7 @@ def decider(
                 verrouille,
             )
         justification = justification.strip()
+        montant_avant = verrouille.montant_accorde
         if decision == ACCEPTER:
             montants = {pk: m.quantize(CENT) for pk, m in (montants or {}).items()}
             lignes = lignes_montants(verrouille)
@@ -241,6 +244,18 @@ def decider(
             Collectif.objects.filter(dossier=verrouille).update(montant_accorde=None)
             verrouille.montant_accorde = None
             verrouille.justification_depassement = ""
+        if verrouille.montant_accorde != montant_avant:
+            consigner(
+                Action.MONTANT,
+                objet=verrouille,
+                utilisateur=user,
+                details={
+                    "avant": None if montant_avant is None else str(montant_avant),
+                    "apres": None
+                    if verrouille.montant_accorde is None
+                    else str(verrouille.montant_accorde),
+                },
+            )
         verrouille.save(
             update_fields=["montant_accorde", "justification_depassement", "modifie_le"]
         )

@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 
+from audit.journal import consigner
+from audit.models import Action
 from clas_portal.fichiers import nom_affichable, reponse_telechargement
 from comptes.models import Role
 from comptes.permissions import RoleRequisMixin
@@ -366,7 +368,7 @@ class TransitionView(ActionDossierView):
 # --- Aperçu des pièces --------------------------------------------------------------------------
 
 
-def reponse_apercu(champ_fichier, nom: str, type_mime: str):
+def reponse_apercu(champ_fichier, nom: str, type_mime: str, *, objet=None):
     """La pièce affichée par le navigateur (``inline``), isolée : ``nosniff`` et ``sandbox``.
 
     Appelée seulement après la vérification des droits (``visible_to``) par la vue. La
@@ -375,11 +377,12 @@ def reponse_apercu(champ_fichier, nom: str, type_mime: str):
     lui-même est proposé au téléchargement.
     """
     if type_mime not in TYPES_APERCU:
-        return reponse_telechargement(champ_fichier, nom, type_mime)
+        return reponse_telechargement(champ_fichier, nom, type_mime, objet=objet)
     try:
         flux = champ_fichier.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("Ce fichier n'est plus disponible.") from exc
+    consigner(Action.TELECHARGEMENT_PIECE, objet=objet, details={"fichier": nom_affichable(nom)})
     reponse = FileResponse(
         flux, as_attachment=False, filename=nom_affichable(nom), content_type=type_mime
     )
@@ -399,7 +402,7 @@ class PieceApercuView(RoleRequisMixin, View):
             PieceJustificative.objects.visible_to(request.user).filter(dossier_id=pk),
             pk=piece_pk,
         )
-        return reponse_apercu(piece.fichier, piece.nom_original, piece.type_mime)
+        return reponse_apercu(piece.fichier, piece.nom_original, piece.type_mime, objet=piece)
 
 
 class PiecePermanenteApercuView(RoleRequisMixin, View):
@@ -415,4 +418,4 @@ class PiecePermanenteApercuView(RoleRequisMixin, View):
             PiecePermanente.objects.visible_to(request.user).filter(porteur_id=dossier.porteur_id),
             pk=piece_pk,
         )
-        return reponse_apercu(piece.fichier, piece.nom_original, piece.type_mime)
+        return reponse_apercu(piece.fichier, piece.nom_original, piece.type_mime, objet=piece)

@@ -692,7 +692,9 @@ class PieceTelechargerView(RoleRequisMixin, View):
             PieceJustificative.objects.visible_to(request.user).filter(dossier_id=pk),
             pk=piece_pk,
         )
-        return reponse_telechargement(piece.fichier, piece.nom_original, piece.type_mime)
+        return reponse_telechargement(
+            piece.fichier, piece.nom_original, piece.type_mime, objet=piece
+        )
 
 
 class PieceSupprimerView(DossierSaisieMixin, TemplateView):

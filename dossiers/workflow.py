@@ -17,6 +17,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from audit.journal import consigner
+from audit.models import Action
 from comptes.models import Role
 
 from .models import ETATS_DECIDES, Dossier, Etat, Evaluation, Evenement
@@ -158,6 +160,12 @@ def appliquer(dossier: Dossier, nom: str, user, motif: str = "") -> Evenement:
             etat_avant=avant,
             etat_apres=transition.vers,
             commentaire=motif.strip(),
+        )
+        consigner(
+            Action.DECISION if transition.vers in ETATS_DECIDES else Action.CHANGEMENT_ETAT,
+            objet=verrouille,
+            utilisateur=user,
+            details={"transition": nom, "avant": avant, "apres": transition.vers},
         )
         if nom not in TRANSITIONS_SANS_COURRIEL_GENERIQUE:
             transaction.on_commit(lambda: notifier_porteur(evenement, transition))

@@ -110,6 +110,20 @@ class ParametresAnnee(models.Model):
                 prix_plafond=self.prix_plafond,
                 par=par,
             )
+            from audit.journal import consigner
+
+            consigner(
+                "parametres",
+                objet=self,
+                utilisateur=par,
+                details={
+                    "taux_ps": [str(avant.taux_ps) if avant else None, str(self.taux_ps)],
+                    "prix_plafond": [
+                        str(avant.prix_plafond) if avant and avant.prix_plafond else None,
+                        None if self.prix_plafond is None else str(self.prix_plafond),
+                    ],
+                },
+            )
         return self
 
 

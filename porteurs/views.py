@@ -371,4 +371,6 @@ class PieceTelechargementView(LoginRequiredMixin, View):
         piece = get_object_or_404(
             PiecePermanente.objects.visible_to(request.user), pk=piece_pk, porteur_id=pk
         )
-        return reponse_telechargement(piece.fichier, piece.nom_original, piece.type_mime)
+        return reponse_telechargement(
+            piece.fichier, piece.nom_original, piece.type_mime, objet=piece
+        )
