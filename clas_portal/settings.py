@@ -8,6 +8,7 @@ réglage non sûr : voir ``verifier_production`` en bas de ce fichier.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -96,6 +97,9 @@ INSTALLED_APPS = [
     "eligibility",
     "bilans",
     "audit",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -106,11 +110,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "audit.journal.RequeteCouranteMiddleware",
+    "comptes.securite.SecuriteCompteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # En dernier, comme le demande django-axes : bloque après trop d'échecs de connexion.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clas_portal.urls"
@@ -157,6 +165,27 @@ AUTH_USER_MODEL = "comptes.Utilisateur"
 LOGIN_URL = "connexion"
 LOGIN_REDIRECT_URL = "accueil"
 LOGOUT_REDIRECT_URL = "connexion"
+AUTHENTICATION_BACKENDS = [
+    # D'abord le verrouillage (django-axes), puis la vérification du mot de passe.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Verrouillage : 5 échecs pour un même couple (courriel, adresse IP) bloquent ce couple 30 min.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "comptes.securite.identifiant_axes"
+AXES_CLIENT_IP_CALLABLE = "comptes.securite.adresse_ip_axes"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/compte_verrouille.html"
+AXES_DISABLE_ACCESS_LOG = True  # les connexions sont dans le journal d'audit
+AXES_VERBOSE = False
+# Second facteur TOTP pour agents, secrétariats et administrateurs (obligatoire en production).
+CLAS_MFA_REQUIRED = env_bool("CLAS_MFA_REQUIRED", PRODUCTION)
+OTP_TOTP_ISSUER = "Portail Clas"
+# Session du personnel Caf et de l'administration : expire après 30 min sans requête.
+CLAS_INACTIVITE_CAF_SECONDES = env_int("CLAS_INACTIVITE_CAF_SECONDES", 30 * 60)
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

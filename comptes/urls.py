@@ -1,11 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import views, views_mfa
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("connexion/", views.ConnexionView.as_view(), name="connexion"),
     path("deconnexion/", views.DeconnexionView.as_view(), name="deconnexion"),
+    # Second facteur (TOTP) du personnel Caf et de l'administration.
+    path(
+        "securite/double-authentification/",
+        views_mfa.ConfigurerView.as_view(),
+        name="mfa_configurer",
+    ),
+    path("securite/verification/", views_mfa.VerifierView.as_view(), name="mfa_verifier"),
     # Inscription d'une personne et de son organisation, confirmée par courriel.
     path("inscription/", views.InscriptionView.as_view(), name="inscription"),
     path(

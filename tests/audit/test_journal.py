@@ -87,7 +87,11 @@ def test_changement_d_etat_decision_et_montant_consignes(agent59, dossier_comite
     assert decide.objet_type == "dossiers.dossier"
     assert decide.objet_id == str(dossier.pk)
     assert decide.departement == "59"
-    assert decide.details == {"transition": "accepter", "avant": "propose_comite", "apres": "accepte"}
+    assert decide.details == {
+        "transition": "accepter",
+        "avant": "propose_comite",
+        "apres": "accepte",
+    }
     (montant,) = derniers(Action.MONTANT)
     assert montant.details == {"avant": None, "apres": "1500.00"}
     assert montant.email == agent59.email
@@ -163,9 +167,12 @@ def test_postgresql_refuse_update_et_delete_en_sql(agent59):
         "UPDATE audit_evenementaudit SET email = 'x' WHERE id = %s",
         "DELETE FROM audit_evenementaudit WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="ajout seul"), transaction.atomic():
-            with connection.cursor() as curseur:
-                curseur.execute(sql, [evenement.pk])
+        with (
+            pytest.raises(DatabaseError, match="ajout seul"),
+            transaction.atomic(),
+            connection.cursor() as curseur,
+        ):
+            curseur.execute(sql, [evenement.pk])
     assert EvenementAudit.objects.filter(pk=evenement.pk, email=agent59.email).exists()
 
 

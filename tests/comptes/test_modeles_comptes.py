@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 
 from comptes.models import Departement, Role, Utilisateur, Zone
 from eligibility.calendrier import ZONE_PAR_DEPARTEMENT
@@ -33,7 +34,10 @@ class TestUtilisateur:
     def test_connexion_par_email_insensible_a_la_casse(self):
         u = UtilisateurFactory(email="Camille.Martin@Exemple.fr")
         assert u.email == "Camille.Martin@Exemple.fr"  # la fabrique n'appelle pas le manager
-        assert authenticate(username="camille.martin@exemple.fr", password=MOT_DE_PASSE) == u
+        requete = RequestFactory().post("/connexion/")
+        assert (
+            authenticate(requete, username="camille.martin@exemple.fr", password=MOT_DE_PASSE) == u
+        )
 
     def test_create_user_normalise_l_email(self):
         u = Utilisateur.objects.create_user("Jean.Dupont@EXEMPLE.FR", "x" * 12)
