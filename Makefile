@@ -8,12 +8,13 @@ export PIP_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run demo test test-pg lint format migrate bench clean
+.PHONY: help install run demo test test-pg lint format migrate bench backup restore clean
 
 help:
 	@echo "make run    : installe, migre, charge la démo et lance le site + le worker Celery"
 	@echo "make test   : installe, puis ruff, makemigrations --check et pytest"
 	@echo "make bench  : banc de performance (rapport dans var/bench/)"
+	@echo "make backup : sauvegarde base + fichiers ; make restore SAUVEGARDE=… : restauration"
 
 $(VENV)/.installe: pyproject.toml build-constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -49,6 +50,16 @@ test: lint
 
 bench: install
 	$(PY) bench/run.py
+
+# Sauvegarde de la base (pg_dump, ou copie SQLite) et des fichiers déposés : docs/sauvegarde-restauration.md
+SAUVEGARDES ?= var/sauvegardes
+backup: install
+	$(PY) manage.py sauvegarder --dossier $(SAUVEGARDES)
+
+# make restore SAUVEGARDE=var/sauvegardes/clas-AAAAMMJJ-… (demande confirmation)
+restore: install
+	@test -n "$(SAUVEGARDE)" || (echo "Indiquez la sauvegarde : make restore SAUVEGARDE=var/sauvegardes/clas-…" && exit 2)
+	$(PY) manage.py restaurer $(SAUVEGARDE)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "eligibility",
     "bilans",
     "audit",
+    "exploitation",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -28,12 +28,12 @@ DROP FUNCTION IF EXISTS audit_journal_immuable();
 
 def creer(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREER)
+        schema_editor.execute(CREER, params=None)
 
 
 def supprimer(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SUPPRIMER)
+        schema_editor.execute(SUPPRIMER, params=None)
 
 
 class Migration(migrations.Migration):
