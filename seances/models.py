@@ -107,6 +107,14 @@ class Seance(models.Model):
         ordering = ["collectif", "date", "debut", "pk"]
         indexes = [models.Index(fields=["collectif", "date"], name="seance_collectif_date")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["collectif", "date", "debut"],
+                condition=~Q(statut="annulee"),
+                name="seance_unique_date_heure",
+                violation_error_message=(
+                    "Ce collectif a déjà une séance à cette date et à cette heure."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(duree_minutes__gte=1) & Q(duree_minutes__lte=600),
                 name="seance_duree_plausible",
