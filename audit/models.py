@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     TELECHARGEMENT_PIECE = "telechargement_piece", "téléchargement d'une pièce"
     TELECHARGEMENT_BILAN = "telechargement_bilan", "téléchargement d'un bilan"
     PARAMETRES = "parametres", "paramètres de financement modifiés"
+    EXPORT_DONNEES = "export_donnees", "export des données d'une organisation"
 
 
 class EvenementAuditQuerySet(models.QuerySet):

@@ -293,6 +293,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "seances.purger_donnees_enfants",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Invitations expirées, acceptées ou annulées depuis 90 jours (exploitation/purge.py).
+    "purger-donnees": {
+        "task": "exploitation.purger_donnees",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- L'année du Clas ---------------------------------------------------------------------------

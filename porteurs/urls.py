@@ -30,6 +30,7 @@ urlpatterns = [
         views.PieceDepotView.as_view(),
         name="piece_deposer",
     ),
+    path("<int:pk>/export.zip", views.ExportDonneesView.as_view(), name="export"),
     path(
         "<int:pk>/pieces/<int:piece_pk>/",
         views.PieceTelechargementView.as_view(),

@@ -374,3 +374,27 @@ class PieceTelechargementView(LoginRequiredMixin, View):
         return reponse_telechargement(
             piece.fichier, piece.nom_original, piece.type_mime, objet=piece
         )
+
+
+class ExportDonneesView(OrganisationMixin, View):
+    """Archive ZIP des données de l'organisation, pour ses membres seulement (RGPD)."""
+
+    def get(self, request, pk):
+        if not request.user.est_porteur or self.droits.adhesion is None:
+            raise PermissionDenied("Seuls les membres de l'organisation exportent ses données.")
+        from django.http import FileResponse
+        from django.utils import timezone
+
+        from audit.journal import consigner
+
+        from .export import construire_export
+
+        archive = construire_export(self.porteur, request.user)
+        consigner("export_donnees", objet=self.porteur)
+        nom = f"donnees-{self.porteur.siret}-{timezone.localdate():%Y%m%d}.zip"
+        reponse = FileResponse(
+            archive, as_attachment=True, filename=nom, content_type="application/zip"
+        )
+        reponse["X-Content-Type-Options"] = "nosniff"
+        reponse["Cache-Control"] = "private, no-store"
+        return reponse
