@@ -18,6 +18,11 @@ logger = logging.getLogger("clas.audit")
 _requete = contextvars.ContextVar("requete_courante", default=None)
 
 
+def requete_courante():
+    """La requête HTTP en cours (None hors requête : commande, tâche Celery)."""
+    return _requete.get()
+
+
 def adresse_ip(request) -> str | None:
     """L'adresse du client. Derrière le mandataire TLS (``BEHIND_TLS_PROXY``), gunicorn réécrit
     REMOTE_ADDR d'après X-Forwarded-For pour les mandataires de confiance (``forwarded_allow_ips``) :

@@ -59,7 +59,57 @@ def valider_piece(fichier) -> tuple[str, str]:
             code="type_refuse",
             params={"nom": nom_affichable(fichier.name), "types": TYPES_ACCEPTES},
         )
+    fichier.clas_analyse = analyser_a_l_envoi(fichier)
     return trouve
+
+
+class Analyse(models.TextChoices):
+    NON_CONFIGUREE = "non_configuree", "non analysée (antivirus non configuré)"
+    EN_ATTENTE = "en_attente", "en attente d'analyse antivirus"
+    SAINE = "saine", "analysée : saine"
+    INFECTEE = "infectee", "analysée : infectée"
+
+
+def analyser_a_l_envoi(fichier) -> str:
+    """Analyse antivirus au dépôt : un fichier infecté est refusé (rien n'est enregistré) ;
+    antivirus injoignable → la pièce est acceptée « en attente » et réanalysée plus tard."""
+    from . import antivirus
+
+    if not antivirus.configure():
+        return Analyse.NON_CONFIGUREE
+    try:
+        signature = antivirus.analyser(fichier)
+    except antivirus.AntivirusIndisponible:
+        return Analyse.EN_ATTENTE
+    if signature is not None:
+        raise ValidationError(
+            "Le fichier « %(nom)s » contient un virus (%(signature)s) : il a été refusé. "
+            "Analysez votre poste avant de déposer une autre version.",
+            code="infecte",
+            params={"nom": nom_affichable(fichier.name), "signature": signature},
+        )
+    return Analyse.SAINE
+
+
+def verifier_analyse(objet) -> None:
+    """Le personnel Caf ne télécharge une pièce qu'analysée saine (ou sans antivirus configuré) :
+    une pièce en attente d'analyse ou infectée est refusée (403, consigné au journal d'audit)."""
+    from django.core.exceptions import PermissionDenied
+
+    from audit.journal import requete_courante
+
+    analyse = getattr(objet, "analyse", None)
+    if analyse in (None, Analyse.SAINE, Analyse.NON_CONFIGUREE):
+        return
+    requete = requete_courante()
+    user = getattr(requete, "user", None)
+    if user is not None and user.is_authenticated and user.est_porteur:
+        return  # le porteur relit ce qu'il a lui-même déposé
+    if analyse == Analyse.INFECTEE:
+        raise PermissionDenied("Cette pièce a été détectée comme infectée : elle n'est pas servie.")
+    raise PermissionDenied(
+        "Cette pièce n'a pas encore été analysée par l'antivirus : réessayez dans quelques minutes."
+    )
 
 
 def nom_affichable(nom: str) -> str:
@@ -99,6 +149,7 @@ def reponse_telechargement(
 
     from audit.journal import consigner
 
+    verifier_analyse(objet)
     try:
         flux = champ_fichier.open("rb")
     except (FileNotFoundError, ValueError) as exc:
@@ -136,6 +187,13 @@ class PieceTeleversee(models.Model):
         null=True,
         related_name="+",
     )
+    analyse = models.CharField(
+        "analyse antivirus",
+        max_length=16,
+        choices=Analyse.choices,
+        default=Analyse.NON_CONFIGUREE,
+    )
+    analyse_le = models.DateTimeField("analysée le", null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -149,3 +207,8 @@ class PieceTeleversee(models.Model):
         self.taille = fichier.size
         self.deposee_par = par
         self.fichier = fichier
+        self.analyse = getattr(fichier, "clas_analyse", Analyse.NON_CONFIGUREE)
+        if self.analyse in (Analyse.SAINE, Analyse.INFECTEE):
+            from django.utils import timezone
+
+            self.analyse_le = timezone.now()

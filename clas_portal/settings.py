@@ -298,7 +298,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exploitation.purger_donnees",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Pièces déposées quand clamd ne répondait pas (clas_portal/antivirus.py).
+    "analyser-pieces-en-attente": {
+        "task": "exploitation.analyser_pieces_en_attente",
+        "schedule": crontab(minute="*/10"),
+    },
 }
+
+# --- Antivirus (ClamAV) ------------------------------------------------------------------------
+# « hote:port » ou « unix:/run/clamav/clamd.ctl » ; vide : pas d'analyse (pièces « non analysées »).
+CLAS_CLAMAV = os.environ.get("CLAS_CLAMAV", "").strip()
+CLAS_CLAMAV_DELAI = env_int("CLAS_CLAMAV_DELAI", 10)
 
 # --- L'année du Clas ---------------------------------------------------------------------------
 # Délai (en jours) entre la soumission du bilan de l'action d'un collectif et la suppression de

@@ -15,7 +15,7 @@ from django.views import View
 
 from audit.journal import consigner
 from audit.models import Action
-from clas_portal.fichiers import nom_affichable, reponse_telechargement
+from clas_portal.fichiers import nom_affichable, reponse_telechargement, verifier_analyse
 from comptes.models import Role
 from comptes.permissions import RoleRequisMixin
 from porteurs.models import PiecePermanente
@@ -378,6 +378,7 @@ def reponse_apercu(champ_fichier, nom: str, type_mime: str, *, objet=None):
     """
     if type_mime not in TYPES_APERCU:
         return reponse_telechargement(champ_fichier, nom, type_mime, objet=objet)
+    verifier_analyse(objet)
     try:
         flux = champ_fichier.open("rb")
     except (FileNotFoundError, ValueError) as exc:
