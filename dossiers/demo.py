@@ -203,6 +203,10 @@ COMPTES = [
     _compte(
         "porteur.creuse@demo.clas", "Hélène", "Parrain", Role.PORTEUR, porteur="chemin_ecoliers"
     ),
+    # Porteur d'un dossier accepté (2025-2026) : calendrier, cahier de présence, bilan de l'action.
+    _compte(
+        "porteur.wattrelos@demo.clas", "Stéphane", "Leclercq", Role.PORTEUR, porteur="wattrelos"
+    ),
 ]
 
 # --- Objectifs opérationnels (les 14 textes des quatre axes) ---------------------------------
@@ -410,6 +414,20 @@ ANNEE_2024 = {
 
 DATE_COMITE_2025 = date(2025, 10, 16)
 
+# Enfants pseudonymes (code, classe, sexe, code famille) : jamais de nom ni de date de naissance.
+ENFANTS_WATTRELOS = [
+    ("WA-01", "CE2", "F", "FAM-WA-01"),
+    ("WA-02", "CE2", "G", "FAM-WA-02"),
+    ("WA-03", "CE2", "F", "FAM-WA-03"),
+    ("WA-04", "CM1", "G", "FAM-WA-03"),
+    ("WA-05", "CE2", "G", "FAM-WA-04"),
+    ("WA-06", "CM1", "F", "FAM-WA-05"),
+    ("WA-07", "CM1", "F", "FAM-WA-06"),
+    ("WA-08", "CM1", "G", "FAM-WA-07"),
+    ("WA-09", "CE2", "F", "FAM-WA-08"),
+    ("WA-10", "CM1", "G", "FAM-WA-08"),
+]
+
 # Chaque dossier : ses champs, « porteur » (clé de PORTEURS), « collectifs » (avec leurs
 # « creneaux » (jour, début, durée) et éventuellement leur « bilan ») et « intervenants » (avec
 # les rangs des collectifs qu'ils animent).
@@ -612,6 +630,9 @@ DOSSIERS = [
                 "nombre_intervenants": 2,
                 "depenses_fonctionnement": Decimal("8500.00"),
                 "creneaux": [("mardi", "16:30", 90), ("jeudi", "16:30", 90)],
+                # Le cahier de présence prêt à remplir : dix enfants sous pseudonyme, pas encore
+                # de séance (générer le calendrier fait partie du parcours de démonstration).
+                "enfants": ENFANTS_WATTRELOS,
             },
             {
                 **ANNEE_2025,
@@ -1170,7 +1191,7 @@ def _charger_dossier(compteur, donnees: dict, porteurs) -> Dossier:
     compteur.note(Dossier, cree)
 
     champs_collectif = [
-        {k: v for k, v in c.items() if k not in ("creneaux", "bilan")} | {"ordre": i}
+        {k: v for k, v in c.items() if k not in ("creneaux", "bilan", "enfants")} | {"ordre": i}
         for i, c in enumerate(collectifs)
     ]
     objets = _synchroniser(compteur, Collectif, {"dossier": dossier}, ("ordre",), champs_collectif)
@@ -1180,6 +1201,8 @@ def _charger_dossier(compteur, donnees: dict, porteurs) -> Dossier:
             for jour, debut, duree in donnees_collectif["creneaux"]
         ]
         _synchroniser(compteur, Creneau, {"collectif": collectif}, ("jour", "debut"), creneaux)
+        if "enfants" in donnees_collectif:
+            _charger_registre(compteur, collectif, donnees_collectif["enfants"])
         bilan = donnees_collectif.get("bilan")
         if bilan is None:
             compteur.note_suppression(BilanAction.objects.filter(collectif=collectif).delete())
@@ -1198,6 +1221,21 @@ def _charger_dossier(compteur, donnees: dict, porteurs) -> Dossier:
         personne.collectifs.set([objets[rang] for rang in donnees_intervenant["collectifs"]])
     _figer_evaluations(compteur, dossier)
     return dossier
+
+
+def _charger_registre(compteur, collectif: Collectif, enfants) -> None:
+    """Le cahier de présence d'un collectif de démonstration, remis à son état d'origine : les
+    enfants (pseudonymes) de la démo, et ni séance, ni journal, ni purge — ce que la démonstration
+    ajoute (calendrier, appels, réunion de parents) est effacé au rechargement."""
+    from seances.models import ActionParents, Enfant, PurgeDonneesEnfants, RencontreEcole, Seance
+
+    for modele in (Seance, ActionParents, RencontreEcole, PurgeDonneesEnfants):
+        compteur.note_suppression(modele.objects.filter(collectif=collectif).delete())
+    lignes = [
+        {"code": code, "classe": classe, "sexe": sexe, "code_famille": famille}
+        for code, classe, sexe, famille in enfants
+    ]
+    _synchroniser(compteur, Enfant, {"collectif": collectif}, ("code",), lignes)
 
 
 def _figer_evaluations(compteur, dossier: Dossier) -> None:

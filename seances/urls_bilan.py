@@ -1,3 +1,14 @@
-"""URL de seances (voir seances/urls.py)."""
+"""URL du bilan de l'action (voir seances/urls.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_bilan
+
+urlpatterns = [
+    path("collectifs/<int:pk>/bilan/", views_bilan.BilanView.as_view(), name="bilan"),
+    path(
+        "collectifs/<int:pk>/bilan/correction/",
+        views_bilan.DemandeCorrectionView.as_view(),
+        name="bilan_correction",
+    ),
+]

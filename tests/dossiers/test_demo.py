@@ -24,6 +24,7 @@ COMPTES_ATTENDUS = {
     "secretariat.23@demo.clas": (Role.SECRETARIAT, "23"),
     "porteur.lucioles@demo.clas": (Role.PORTEUR, None),
     "porteur.creuse@demo.clas": (Role.PORTEUR, None),
+    "porteur.wattrelos@demo.clas": (Role.PORTEUR, None),
 }
 
 
@@ -71,17 +72,18 @@ class TestIdempotence:
         dossier.refresh_from_db()
         assert dossier.intitule == "Clas élémentaire du quartier de l'Épeule"
         assert dossier.collectifs.count() == collectifs
-        assert authenticate(username="agent.59@demo.clas", password=demo.MOT_DE_PASSE_DEMO)
+        requete = RequestFactory().post("/connexion/")  # django-axes exige la requête
+        assert authenticate(requete, username="agent.59@demo.clas", password=demo.MOT_DE_PASSE_DEMO)
 
     def test_la_sortie_resume_le_chargement(self):
         premiere = charger()
         assert "Données de démonstration chargées." in premiere
-        assert "7 créé(s)" in premiere
+        assert "8 créé(s)" in premiere
         assert demo.MOT_DE_PASSE_DEMO in premiere
         assert "http://127.0.0.1:8000/connexion/" in premiere
         for email in COMPTES_ATTENDUS:
             assert email in premiere
-        assert "7 mis à jour" in charger()
+        assert "8 mis à jour" in charger()
 
 
 @pytest.mark.django_db
