@@ -5,7 +5,9 @@ Chaque banc tourne dans son propre processus, sur une base neuve :
 - import : 1 000 dossiers sur SQLite, puis sur PostgreSQL si ``BENCH_POSTGRES_URL`` (par défaut
   postgres://postgres@127.0.0.1:5432/clas_bench) répond ;
 - file d'attente des agents : 500 dossiers du 59, médiane du temps serveur de la file et de la
-  liste des dossiers de l'administration Django, sur SQLite puis PostgreSQL.
+  liste des dossiers de l'administration Django, sur SQLite puis PostgreSQL ;
+- bilan départemental : PDF du 59 (300 dossiers, 900 collectifs avec bilans) par la tâche, temps
+  des données et de WeasyPrint, mémoire de pointe, et bilan national, sur SQLite puis PostgreSQL.
 """
 
 import json
@@ -112,6 +114,66 @@ def resume_file(rapport: dict) -> None:
         )
 
 
+# --- Bilan départemental : la tâche de génération du PDF ---------------------------------------
+BILAN_CIBLES = {"total_s": 8, "memoire_pointe_mo": 400, "donnees_part": 0.20, "national_s": 90}
+
+
+def banc_bilan(rapport: dict) -> None:
+    """Un département de 300 dossiers et 900 collectifs avec bilans (et la France pour le bilan
+    national) sur une base neuve, SQLite puis PostgreSQL (s'il répond)."""
+    sqlite = SORTIE / "bench_bilan.sqlite3"
+    for suffixe in ("", "-wal", "-shm"):
+        Path(f"{sqlite}{suffixe}").unlink(missing_ok=True)
+    for base, nom, url in (
+        ("sqlite", "SQLite", f"sqlite:///{sqlite}"),
+        ("postgresql", "PostgreSQL", PG_URL),
+    ):
+        print(f"== Bilan départemental sur {nom}")
+        if base == "postgresql" and not base_postgres_neuve():
+            continue
+        env = {"DATABASE_URL": url, "CLAS_ENV": "demo"}
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=RACINE,
+            env={**os.environ, **env},
+            check=True,
+        )
+        resultat = lancer([PYTHON, "bench/bench_bilan.py"], env)
+        for cle, valeur in resultat.items():  # bilan_total_s → bilan_sqlite_total_s…
+            if cle.startswith("bilan_"):
+                rapport[f"bilan_{base}_{cle.removeprefix('bilan_')}"] = valeur
+
+
+def resume_bilan(rapport: dict) -> None:
+    c = BILAN_CIBLES
+    print(
+        f"\n== Bilan du 59, 300 dossiers et 900 collectifs (objectifs : ≤ {c['total_s']} s, "
+        f"≤ {c['memoire_pointe_mo']} Mo, données ≤ {c['donnees_part']:.0%} du temps ; "
+        f"national ≤ {c['national_s']} s)"
+    )
+    for base in ("sqlite", "postgresql"):
+        total = rapport.get(f"bilan_{base}_total_s")
+        if total is None:
+            print(f"  {base:11} non mesuré")
+            continue
+        memoire = rapport[f"bilan_{base}_memoire_pointe_mo"]
+        part = rapport[f"bilan_{base}_donnees_part"]
+        national = rapport[f"bilan_{base}_national_s"]
+        atteint = (
+            total <= c["total_s"]
+            and memoire <= c["memoire_pointe_mo"]
+            and part <= c["donnees_part"]
+            and national <= c["national_s"]
+        )
+        print(
+            f"  {base:11} {total:5.2f} s (données {part:.0%}, WeasyPrint "
+            f"{rapport[f'bilan_{base}_weasyprint_s']:.2f} s), {memoire} Mo, "
+            f"{rapport[f'bilan_{base}_pages']} pages  ·  national {national:5.2f} s "
+            f"({rapport[f'bilan_{base}_national_dossiers']} dossiers)  "
+            f"{'atteint' if atteint else 'NON ATTEINT'}"
+        )
+
+
 def main() -> None:
     SORTIE.mkdir(parents=True, exist_ok=True)
     rapport: dict = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": os.cpu_count()}
@@ -133,6 +195,7 @@ def main() -> None:
         rapport["import_postgresql_cpu_ms_par_dossier"] = resultat["cpu_ms_par_dossier"]
 
     banc_file(rapport)
+    banc_bilan(rapport)
 
     (SORTIE / "report.json").write_text(json.dumps(rapport, indent=2, ensure_ascii=False) + "\n")
     print("\n== Résumé (objectifs entre parenthèses)")
@@ -141,6 +204,7 @@ def main() -> None:
         etat = "non mesuré" if valeur is None else ("atteint" if valeur >= cible else "NON ATTEINT")
         print(f"  {cle:42} {valeur if valeur is not None else '—':>8}  (≥ {cible}) {etat}")
     resume_file(rapport)
+    resume_bilan(rapport)
     print(f"\nRapport : {SORTIE / 'report.json'}")
 
 
