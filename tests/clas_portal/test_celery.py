@@ -1,5 +1,6 @@
 """Un vrai worker Celery reçoit les tâches par le broker configuré (filesystem ou Redis)."""
 
+import kombu.pools
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django_celery_results.models import TaskResult
@@ -13,6 +14,9 @@ def _oublier_connexions():
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # Sur Redis, les pools de kombu gardent des connexions fermées par l'arrêt du worker
+    # précédent (« Acquire on closed pool ») : on les vide aussi.
+    kombu.pools.reset()
 
 
 @pytest.fixture
