@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "bilans",
     "audit",
     "exploitation",
+    "fiabilite",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -284,9 +285,42 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
+# Redis : un message pris par un worker et non acquitté (acks_late) revient dans la file après
+# visibility_timeout ; il doit dépasser la plus longue tâche et le plus long délai de reprise
+# (10 min, clas_portal/taches.py), sinon une tâche en cours serait donnée à un second worker.
+# Délais de connexion courts : Redis arrêté ou figé ne bloque pas une requête web.
+CLAS_CELERY_VISIBILITE = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+_plus_longue_attente = max(CELERY_TASK_TIME_LIMIT, 600)  # tâche, ou délai de reprise
+if _plus_longue_attente + 60 > CLAS_CELERY_VISIBILITE:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT doit dépasser d'au moins 60 s la limite de temps des tâches "
+        "(CELERY_TASK_TIME_LIMIT) et le délai maximal de reprise (600 s)."
+    )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CLAS_CELERY_VISIBILITE,
+        "socket_connect_timeout": env_int("CELERY_REDIS_CONNECT_TIMEOUT", 2),
+        "socket_timeout": env_int("CELERY_REDIS_SOCKET_TIMEOUT", 3),
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Boîte d'envoi des tâches (clas_portal/taches.py, application fiabilite). Une tâche publiée et
+# toujours pas exécutée après ce délai est republiée (message perdu) ; on cesse après
+# CLAS_TACHES_ABANDON_JOURS jours ; les lignes exécutées sont supprimées après 30 jours.
+CLAS_TACHES_DELAI_REPRISE = CLAS_CELERY_VISIBILITE + CELERY_TASK_TIME_LIMIT
+CLAS_TACHES_ABANDON_JOURS = 7
+CLAS_TACHES_CONSERVATION_JOURS = 30
+# Tests seulement (tests/conftest.py) : la tâche différée s'exécute dans le processus après la
+# validation au lieu d'être publiée. Jamais en production.
+CLAS_TACHES_SYNCHRONES = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
+    # Tâches différées restées en attente (broker injoignable) : publiées chaque minute.
+    "relayer-taches-differees": {
+        "task": "fiabilite.relayer",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Protection des données : les données par enfant d'un collectif sont supprimées
     # CLAS_DELAI_PURGE_ENFANTS_JOURS jours après la soumission de son bilan (seances/purge.py).
     "purger-donnees-enfants": {

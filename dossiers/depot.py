@@ -13,18 +13,18 @@
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
+from clas_portal.taches import differer
 from collectifs.models import Collectif, Creneau, Intervenant
 from eligibility.criteres import format_date, format_euros
 from porteurs.models import Porteur
 
-from . import emails, pdf, saisie, workflow
+from . import pdf, saisie, workflow
 from .evaluation import evaluer_document, figer_evaluation
 from .exportation import AXES, dossier_vers_document
 from .models import (
@@ -322,10 +322,10 @@ def deposer(dossier: Dossier, auteur, *, site: str = "") -> Depot:
                     "dossier n'a pas changé. Réessayez dans quelques minutes ; si le problème "
                     "persiste, contactez votre Caf."
                 ) from exc
-            transaction.on_commit(
-                partial(emails.envoyer_depot, verrouille.pk, evenement.pk, accuse, site),
-                robust=True,
-            )
+            # Boîte d'envoi : les courriels partent après la validation, même si Redis est
+            # arrêté à cet instant (le relais les publie à son retour).
+            differer("dossiers.envoyer_accuse_depot", verrouille.pk, evenement.pk, site)
+            differer("dossiers.envoyer_notification_depot", verrouille.pk, evenement.pk, site)
     except Dossier.DoesNotExist as exc:  # supprimé entre-temps
         raise DepotRefuse("Ce dossier n'existe plus.") from exc
     return Depot(verrouille, evenement, evaluation, accuse, redepot)

@@ -1,13 +1,16 @@
 """Courriels liés à un dossier : accusé de dépôt, notification des agents, messages.
 
-Ils partent après la validation de la transaction qui les motive (``transaction.on_commit``) :
-une transaction annulée n'envoie rien. Ils relisent en base ce qu'ils citent.
+Ce sont les corps des tâches Celery de ``dossiers.tasks`` : mises dans la boîte d'envoi
+(``clas_portal.taches.differer``) par la transaction qui les motive, elles partent après sa
+validation, dans le worker ; une transaction annulée n'envoie rien. Elles relisent en base ce
+qu'elles citent (l'accusé de dépôt est refait à partir des données figées). Une erreur d'envoi
+remonte : la tâche est réessayée.
 """
 
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -55,48 +58,67 @@ def _courriel(sujet: str, gabarit: str, contexte: dict, destinataires: list[str]
     )
 
 
-def envoyer_depot(dossier_pk: int, evenement_pk: int, accuse: bytes, site: str) -> None:
-    """Après un dépôt : l'accusé au porteur (pièce jointe), la notification aux agents."""
+def _contexte_depot(dossier_pk: int, evenement_pk: int, site: str) -> dict:
     from .models import Dossier, Evenement
-    from .pdf import nom_fichier_accuse
 
     dossier = Dossier.objects.select_related("porteur", "departement").get(pk=dossier_pk)
     evenement = Evenement.objects.select_related("auteur").get(pk=evenement_pk)
-    redepot = evenement.etat_apres == "en_instruction"
-    contexte = {
+    return {
         "dossier": dossier,
         "evenement": evenement,
-        "redepot": redepot,
+        "redepot": evenement.etat_apres == "en_instruction",
         "lien_dossier": _lien(site, "dossiers:detail", dossier.pk),
         "lien_accuse": _lien(site, "dossiers:accuse", dossier.pk),
         "nom_portail": settings.CLAS_NOM_PORTAIL,
     }
-    courriels = []
+
+
+def envoyer_accuse_depot(dossier_pk: int, evenement_pk: int, site: str) -> None:
+    """Après un dépôt : l'accusé aux membres de l'organisation, en pièce jointe.
+
+    L'accusé est refait ici, à l'identique, à partir de l'événement de dépôt et de l'évaluation
+    figée avec lui (comme le téléchargement : ``dossiers.pdf``).
+    """
+    from .depot import evaluation_du_depot
+    from .pdf import accuse_de_depot, nom_fichier_accuse
+
+    contexte = _contexte_depot(dossier_pk, evenement_pk, site)
+    dossier, evenement = contexte["dossier"], contexte["evenement"]
     membres = adresses_membres(dossier.porteur_id, en_premier=evenement.auteur)
-    if membres:
-        quoi = "complété et redéposé" if redepot else "déposé"
-        porteur = _courriel(
-            f"Dossier Clas {dossier.annee_scolaire} {quoi} — accusé de dépôt",
-            "depot_porteur.txt",
-            contexte,
-            membres,
-        )
-        porteur.attach(
-            nom_fichier_accuse(dossier.pk, dossier.annee_scolaire), accuse, "application/pdf"
-        )
-        courriels.append(porteur)
+    if not membres:
+        return
+    evaluation = evaluation_du_depot(evenement)
+    if evaluation is None:  # pragma: no cover — écrite dans la transaction du dépôt
+        raise RuntimeError(f"Évaluation du dépôt introuvable (dossier {dossier.pk}).")
+    quoi = "complété et redéposé" if contexte["redepot"] else "déposé"
+    courriel = _courriel(
+        f"Dossier Clas {dossier.annee_scolaire} {quoi} — accusé de dépôt",
+        "depot_porteur.txt",
+        contexte,
+        membres,
+    )
+    courriel.attach(
+        nom_fichier_accuse(dossier.pk, dossier.annee_scolaire),
+        accuse_de_depot(dossier.pk, evenement, evaluation),
+        "application/pdf",
+    )
+    courriel.send()
+
+
+def notifier_agents_depot(dossier_pk: int, evenement_pk: int, site: str) -> None:
+    """Après un dépôt : la notification aux agents Caf du département."""
+    contexte = _contexte_depot(dossier_pk, evenement_pk, site)
+    dossier = contexte["dossier"]
     agents = adresses_agents(dossier.departement_id)
-    if agents:
-        quoi = "redéposé après complément" if redepot else "nouveau dossier déposé"
-        courriels.append(
-            _courriel(
-                f"{dossier.porteur.raison_sociale} — {quoi} ({dossier.annee_scolaire})",
-                "depot_agents.txt",
-                contexte,
-                agents,
-            )
-        )
-    get_connection().send_messages(courriels)
+    if not agents:
+        return
+    quoi = "redéposé après complément" if contexte["redepot"] else "nouveau dossier déposé"
+    _courriel(
+        f"{dossier.porteur.raison_sociale} — {quoi} ({dossier.annee_scolaire})",
+        "depot_agents.txt",
+        contexte,
+        agents,
+    ).send()
 
 
 def notifier_message(message_pk: int, site: str) -> None:

@@ -1,11 +1,10 @@
 """Formulaires du récapitulatif (engagements, dépôt) et de la messagerie du dossier."""
 
-from functools import partial
-
 from django import forms
 from django.db import transaction
 
-from . import emails
+from clas_portal.taches import differer
+
 from .models import Dossier, Evenement, Message
 
 
@@ -122,6 +121,6 @@ class MessageForm(forms.ModelForm):
                 auteur=auteur,
                 commentaire=message.texte,
             )
-            transaction.on_commit(partial(emails.notifier_message, message.pk, site), robust=True)
+            differer("dossiers.envoyer_notification_message", message.pk, site)
         self.instance = message
         return message

@@ -132,12 +132,12 @@ class DeposerView(RecapitulatifView):
         if resultat.redepot:
             texte = (
                 "Votre dossier complété est redéposé : la Caf reprend son instruction. "
-                "L'accusé de dépôt vous a été envoyé par courriel ; vous pouvez aussi le "
+                "L'accusé de dépôt vous est envoyé par courriel ; vous pouvez aussi le "
                 "télécharger ci-dessous."
             )
         else:
             texte = (
-                "Votre dossier est déposé. L'accusé de dépôt vous a été envoyé par courriel ; "
+                "Votre dossier est déposé. L'accusé de dépôt vous est envoyé par courriel ; "
                 "vous pouvez aussi le télécharger ci-dessous."
             )
         messages.success(request, texte)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit.journal import consigner
 from audit.models import Action
+from clas_portal.taches import differer
 from comptes.models import Role
 
 from .models import ETATS_DECIDES, Dossier, Etat, Evaluation, Evenement
@@ -168,14 +169,23 @@ def appliquer(dossier: Dossier, nom: str, user, motif: str = "") -> Evenement:
             details={"transition": nom, "avant": avant, "apres": transition.vers},
         )
         if nom not in TRANSITIONS_SANS_COURRIEL_GENERIQUE:
-            transaction.on_commit(lambda: notifier_porteur(evenement, transition))
+            # Boîte d'envoi : le courriel part après la validation, même si Redis est arrêté.
+            differer("dossiers.envoyer_notification_transition", evenement.pk, transition.nom)
     for champ in ("etat", "depose_le", "date_decision", "motif_decision", "version"):
         setattr(dossier, champ, getattr(verrouille, champ))
     return evenement
 
 
-def notifier_porteur(evenement: Evenement, transition: Transition) -> None:
-    """Le courriel que le porteur attend à chaque changement d'état décidé par la Caf."""
+def notifier_porteur(evenement_pk: int, nom_transition: str) -> None:
+    """Le courriel que le porteur attend à chaque changement d'état décidé par la Caf.
+
+    Corps de la tâche ``dossiers.envoyer_notification_transition`` (dans le worker) : relit
+    l'événement et le dossier en base. Une erreur d'envoi remonte : la tâche est réessayée.
+    """
+    evenement = Evenement.objects.select_related("dossier__porteur", "dossier__departement").get(
+        pk=evenement_pk
+    )
+    transition = PAR_NOM[nom_transition]
     dossier = evenement.dossier
     destinataires = list(
         dossier.porteur.utilisateurs.filter(is_active=True).values_list("email", flat=True)
@@ -187,17 +197,15 @@ def notifier_porteur(evenement: Evenement, transition: Transition) -> None:
     corps = render_to_string("dossiers/courriels/transition.txt", contexte)
     courriel = EmailMessage(sujet, corps, settings.DEFAULT_FROM_EMAIL, destinataires)
     if evenement.etat_apres in ETATS_DECIDES:
-        # La lettre de décision jointe : le porteur l'a sans se connecter.
+        # La lettre de décision jointe : le porteur l'a sans se connecter. Si le dossier a été
+        # rouvert avant l'envoi, cette décision n'est plus la sienne : pas de lettre.
         from .lettre import evaluation_de_la_decision, lettre_de_decision, nom_fichier_lettre
 
         evaluation = evaluation_de_la_decision(dossier)
-        if evaluation is not None:
+        if evaluation is not None and dossier.etat == evenement.etat_apres:
             courriel.attach(
                 nom_fichier_lettre(dossier),
                 lettre_de_decision(dossier, evaluation),
                 "application/pdf",
             )
-    try:
-        courriel.send()
-    except OSError:
-        journal.exception("Courriel de changement d'état non envoyé (dossier %s)", dossier.pk)
+    courriel.send()

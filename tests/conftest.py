@@ -67,3 +67,27 @@ def hachage_rapide(settings):
 def media_temporaire(settings, tmp_path):
     """Les fichiers téléversés des tests ne vont jamais dans var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def taches_synchrones(settings):
+    """Les tâches différées (``clas_portal.taches.differer``) s'exécutent dans le processus après
+    la validation, au lieu d'être publiées au broker : les tests qui vérifient ``mail.outbox``
+    juste après une requête n'ont pas besoin d'un worker. La boîte d'envoi reste utilisée (ligne
+    écrite dans la transaction, exécution unique par ``TacheFiable``) ; seul le transport change.
+    Les tests de tests/fiabilite/ désactivent ce réglage : vrai Redis, vrai worker."""
+    settings.CLAS_TACHES_SYNCHRONES = True
+
+
+@pytest.fixture
+def donnees_de_reference_transactionnelles(transactional_db):
+    """Pour les tests transactionnels : un test transactionnel précédent a vidé la base
+    (``flush``) ; on remet les données de référence semées par les migrations (départements,
+    paramètres 2025) par leurs propres fonctions, idempotentes. (``serialized_rollback`` entre en
+    conflit avec les types de contenu recréés par ce ``flush``.)"""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("comptes.migrations.0002_departements").charger(apps, None)
+    importlib.import_module("eligibility.migrations.0002_parametres_2025").semer(apps, None)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FiabiliteConfig(AppConfig):
+    name = "fiabilite"
+    verbose_name = "Fiabilité (tâches différées)"
