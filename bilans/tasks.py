@@ -17,9 +17,7 @@ dans la file) :
 import json
 import logging
 import time
-import uuid
 from datetime import timedelta
-from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -28,6 +26,8 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+
+from clas_portal.taches import TacheFiable, differer
 
 from .models import ETATS_EN_COURS, EtatGeneration, GenerationBilan, chemin_json, chemin_pdf
 
@@ -70,22 +70,6 @@ def _abandonner_les_perimees(departement_code: str | None, annee: int) -> None:
             )
 
 
-def _mettre_en_file(generation_id: int, task_id: str) -> None:
-    """Appelé après la validation de la transaction : la tâche ne part qu'une fois la ligne
-    visible du worker. Si la file est injoignable, la génération passe en échec (sinon elle
-    bloquerait toute nouvelle demande)."""
-    try:
-        generer.apply_async(args=[generation_id], task_id=task_id)
-    except Exception as exc:  # noqa: BLE001 — broker injoignable : on le dit sur la ligne
-        journal.exception("Impossible de mettre en file la génération %s", generation_id)
-        GenerationBilan.objects.filter(pk=generation_id, etat=EtatGeneration.EN_ATTENTE).update(
-            etat=EtatGeneration.ECHEC,
-            erreur=f"La file des tâches est injoignable ({exc.__class__.__name__}) : "
-            "réessayez dans quelques minutes.",
-            actualisee_le=timezone.now(),
-        )
-
-
 def demander_bilan(departement, annee: int, user, *, en_file: bool = True) -> GenerationBilan:
     """Demande le bilan du département (``Departement``, son code, ou ``None`` pour le bilan
     national) pour l'année scolaire commençant en ``annee``.
@@ -93,8 +77,10 @@ def demander_bilan(departement, annee: int, user, *, en_file: bool = True) -> Ge
     - données inchangées depuis une génération terminée (même empreinte) : on la rend, sans
       nouvelle tâche ;
     - une génération déjà en cours pour ce périmètre et cette année : on la rend ;
-    - sinon une nouvelle génération, mise en file après la validation de la transaction
-      (``en_file=False`` : la commande l'exécute elle-même).
+    - sinon une nouvelle génération, mise dans la boîte d'envoi des tâches
+      (``clas_portal.taches.differer``) dans la même transaction : publiée après validation,
+      ou par le relais planifié si le broker est injoignable (elle reste alors « en attente »,
+      jamais perdue) ; ``en_file=False`` : la commande l'exécute elle-même.
 
     L'attribut ``issue`` de la génération rendue dit lequel : « existante », « en_cours » ou
     « nouvelle ». Deux demandes simultanées ne créent qu'une ligne : la contrainte d'unicité
@@ -109,7 +95,6 @@ def demander_bilan(departement, annee: int, user, *, en_file: bool = True) -> Ge
         if existante is not None:
             existante.issue = "existante"
             return existante
-        task_id = str(uuid.uuid4())
         try:
             with transaction.atomic():
                 generation = GenerationBilan.objects.create(
@@ -118,10 +103,11 @@ def demander_bilan(departement, annee: int, user, *, en_file: bool = True) -> Ge
                     empreinte=empreinte,
                     demandee_par=user if user is not None and user.is_authenticated else None,
                     etape="En attente d'un worker",
-                    task_id=task_id if en_file else "",
                 )
                 if en_file:
-                    transaction.on_commit(partial(_mettre_en_file, generation.pk, task_id))
+                    ligne = differer("bilans.generer", generation.pk)
+                    generation.task_id = ligne.task_id
+                    generation.save(update_fields=["task_id"])
         except IntegrityError:
             en_cours = perimetre.en_cours().first()
             if en_cours is not None:
@@ -306,8 +292,11 @@ def construire(generation_id: int) -> dict:
 @shared_task(
     name="bilans.generer",
     bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    base=TacheFiable,
+    # La construction gère ses transactions (progression visible pendant le calcul) et son
+    # idempotence (une génération terminée n'est jamais refaite) : pas de transaction autour.
+    execution_en_transaction=False,
+    autoretry_for=(),
     max_retries=0,
 )
 def generer(self, generation_id: int) -> dict:

@@ -233,9 +233,14 @@ def test_generation_abandonnee_sans_nouvelles(donnees_59, dep59, secretariat59):
     assert bloquee.etat == EtatGeneration.ECHEC
 
 
-def test_file_injoignable_la_generation_passe_en_echec(donnees_59, dep59, secretariat59):
-    """Le broker ne répond pas : la génération ne reste pas « en attente » pour toujours."""
-    generation = demander_bilan(dep59, 2025, secretariat59, en_file=False)
+def test_file_injoignable_la_generation_attend_dans_la_boite_d_envoi(
+    donnees_59, dep59, secretariat59, settings, django_capture_on_commit_callbacks
+):
+    """Le broker ne répond pas : la génération reste « en attente » et sa tâche dans la boîte
+    d'envoi ; le relais planifié la publiera au retour du broker (tests/fiabilite)."""
+    from fiabilite.models import TacheDifferee
+
+    settings.CLAS_TACHES_SYNCHRONES = False
     ancien = app.conf.get("broker_write_url"), app.conf.broker_connection_timeout
     # L'écriture vers un port où rien n'écoute (prioritaire sur broker_url, même s'il vient de
     # l'environnement).
@@ -243,13 +248,17 @@ def test_file_injoignable_la_generation_passe_en_echec(donnees_59, dep59, secret
     app.conf.broker_connection_timeout = 1
     _oublier_connexions()
     try:
-        tasks._mettre_en_file(generation.pk, "tache-test")
+        with django_capture_on_commit_callbacks(execute=True):
+            generation = demander_bilan(dep59, 2025, secretariat59)
     finally:
         app.conf.broker_write_url, app.conf.broker_connection_timeout = ancien
         _oublier_connexions()
     generation.refresh_from_db()
-    assert generation.etat == EtatGeneration.ECHEC
-    assert "injoignable" in generation.erreur
+    assert generation.etat == EtatGeneration.EN_ATTENTE
+    ligne = TacheDifferee.objects.get(nom_tache="bilans.generer")
+    assert ligne.arguments == [generation.pk]
+    assert ligne.envoyee_le is None and ligne.executee_le is None
+    assert generation.task_id == ligne.task_id
 
 
 def test_visible_to(donnees_59, dep59, dep23, secretariat59, agent59, agent23, admin_national):

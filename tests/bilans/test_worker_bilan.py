@@ -83,7 +83,8 @@ def attendre_la_fin(generation: GenerationBilan, delai: float = 120) -> list[int
 
 
 @pytest.mark.django_db(transaction=True)
-def test_le_worker_genere_le_bilan(worker, donnees_de_reference, dep59, secretariat59):
+def test_le_worker_genere_le_bilan(worker, donnees_de_reference, dep59, secretariat59, settings):
+    settings.CLAS_TACHES_SYNCHRONES = False  # la tâche passe par le broker et le vrai worker
     peupler_bilan_59()
     generation = demander_bilan(dep59, 2025, secretariat59)  # hors transaction : mise en file
     assert generation.issue == "nouvelle"
