@@ -291,7 +291,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 # Délais de connexion courts : Redis arrêté ou figé ne bloque pas une requête web.
 CLAS_CELERY_VISIBILITE = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 _plus_longue_attente = max(CELERY_TASK_TIME_LIMIT, 600)  # tâche, ou délai de reprise
-if _plus_longue_attente + 60 > CLAS_CELERY_VISIBILITE:
+# Tests seulement (tests/fiabilite/test_worker_tue.py) : un délai court pour voir en quelques
+# secondes un message rendu par un worker tué ; refusé en production (verifier_production).
+CLAS_ESSAI_VISIBILITE_COURTE = env_bool("CLAS_ESSAI_VISIBILITE_COURTE", False)
+if _plus_longue_attente + 60 > CLAS_CELERY_VISIBILITE and not CLAS_ESSAI_VISIBILITE_COURTE:
     raise ImproperlyConfigured(
         "CELERY_VISIBILITY_TIMEOUT doit dépasser d'au moins 60 s la limite de temps des tâches "
         "(CELERY_TASK_TIME_LIMIT) et le délai maximal de reprise (600 s)."
@@ -401,6 +404,8 @@ CLAS_NOM_PORTAIL = "Portail Clas"
 def verifier_production() -> None:
     """Refuse de démarrer en production avec un secret absent ou un réglage non sûr."""
     problemes = []
+    if CLAS_ESSAI_VISIBILITE_COURTE:
+        problemes.append("CLAS_ESSAI_VISIBILITE_COURTE est réservé aux tests.")
     if not SECRET_KEY:
         problemes.append(
             "SECRET_KEY est absente : définissez une clé secrète d'au moins 50 caractères."
