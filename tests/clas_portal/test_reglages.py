@@ -102,3 +102,67 @@ def test_demo_par_defaut_sans_secret(tmp_path):
     assert len(cle) >= 50
     assert r2.stdout.strip().splitlines()[-1] == cle
     assert (tmp_path / "secret_key").read_text().strip() == cle
+
+
+EN_TETES = """
+import json
+from django.test import Client
+from django.conf import settings
+r = Client(HTTP_HOST="clas.caf.fr").get("/connexion/", secure=True)
+cookie = r.cookies.get("csrftoken")
+print(json.dumps({
+    "statut": r.status_code,
+    "en_tetes": dict(r.headers),
+    "csrf": {"secure": bool(cookie["secure"]), "samesite": cookie["samesite"]},
+    "session": [settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,
+                settings.SESSION_COOKIE_SAMESITE],
+    "mfa": settings.CLAS_MFA_REQUIRED,
+    "hachage": settings.PASSWORD_HASHERS[0],
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def production_avec_statiques(tmp_path_factory):
+    """Réglages de production avec les fichiers statiques collectés (manifeste de whitenoise)."""
+    env = {**PRODUCTION_SURE, "STATIC_ROOT": str(tmp_path_factory.mktemp("statiques"))}
+    r = manage("collectstatic", "--noinput", "-v0", **env)
+    assert r.returncode == 0, r.stderr
+    return env
+
+
+def test_en_tetes_et_cookies_en_production(production_avec_statiques):
+    """Réglages de production réels (sous-processus) : en-têtes de sécurité, cookies, MFA."""
+    import json
+
+    r = manage("shell", "-c", EN_TETES, **production_avec_statiques)
+    assert r.returncode == 0, r.stderr
+    resultat = json.loads(r.stdout.strip().splitlines()[-1])
+    en_tetes = {k.lower(): v for k, v in resultat["en_tetes"].items()}
+    assert resultat["statut"] == 200
+    assert en_tetes["strict-transport-security"] == "max-age=31536000; includeSubDomains; preload"
+    assert en_tetes["x-content-type-options"] == "nosniff"
+    assert en_tetes["referrer-policy"] == "same-origin"
+    assert en_tetes["x-frame-options"] == "DENY"
+    csp = en_tetes["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'" and "unsafe-inline" not in csp
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert resultat["csrf"] == {"secure": True, "samesite": "Lax"}
+    assert resultat["session"] == [True, True, "Lax"]
+    assert resultat["mfa"] is True
+    assert resultat["hachage"].endswith("Argon2PasswordHasher")
+
+
+def test_http_redirige_vers_https_en_production(production_avec_statiques):
+    code = (
+        "from django.test import Client;"
+        "r = Client(HTTP_HOST='clas.caf.fr').get('/connexion/');"
+        "print(r.status_code, r.headers.get('Location'))"
+    )
+    r = manage("shell", "-c", code, **production_avec_statiques)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "301 https://clas.caf.fr/connexion/"
