@@ -71,7 +71,7 @@ class SecuriteCompteMiddleware:
     """Après AuthenticationMiddleware et OTPMiddleware : second facteur obligatoire et
     expiration des sessions inactives du personnel Caf."""
 
-    CHEMINS_LIBRES = ("/securite/", "/deconnexion/", "/static/")
+    CHEMINS_LIBRES = ("/securite/", "/deconnexion/", "/static/", "/accessibilite/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -1,9 +1,16 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from . import views, views_mfa
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
+    # Déclaration d'accessibilité (RGAA 4.1), publique, liée depuis le pied de chaque page.
+    path(
+        "accessibilite/",
+        TemplateView.as_view(template_name="comptes/accessibilite.html"),
+        name="accessibilite",
+    ),
     path("connexion/", views.ConnexionView.as_view(), name="connexion"),
     path("deconnexion/", views.DeconnexionView.as_view(), name="deconnexion"),
     # Second facteur (TOTP) du personnel Caf et de l'administration.

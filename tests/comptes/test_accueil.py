@@ -32,7 +32,7 @@ def test_mauvais_mot_de_passe(client, porteur_user):
     [
         ("porteur_user", "dossiers:liste", "Mes dossiers Clas"),
         ("agent59", "dossiers:liste", "Dossiers du département 59"),
-        ("secretariat59", "bilans:index", "Aucun bilan généré pour l'instant"),
+        ("secretariat59", "bilans:index", "Aucun bilan n'a encore été généré."),
         ("admin_national", "admin:index", "Administration"),
     ],
 )
