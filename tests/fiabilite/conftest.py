@@ -125,9 +125,11 @@ def broker_prive(redis_prive, settings, monkeypatch):
     tâches différées passent par lui (pas d'exécution sur place). La variable d'environnement
     CELERY_BROKER_URL (posée en CI) l'emporte sur ``app.conf.broker_url`` : on la change aussi."""
     settings.CLAS_TACHES_SYNCHRONES = False
-    monkeypatch.setenv("CELERY_BROKER_URL", redis_prive.url)
+    # Lire l'ancienne valeur AVANT de changer l'environnement : la propriété broker_url de
+    # Celery lit d'abord CELERY_BROKER_URL (sinon on « restaurerait » le Redis privé).
     ancien_url = app.conf.broker_url
     anciennes_options = app.conf.broker_transport_options
+    monkeypatch.setenv("CELERY_BROKER_URL", redis_prive.url)
     app.conf.broker_url = redis_prive.url
     app.conf.broker_transport_options = {
         "visibility_timeout": reglages.CLAS_CELERY_VISIBILITE,

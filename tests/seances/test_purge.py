@@ -171,7 +171,7 @@ class TestTacheEtCommande:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("worker")
+@pytest.mark.usefixtures("worker", "donnees_de_reference_transactionnelles")
 def test_tache_passe_par_un_vrai_worker(dossier_59, settings):
     """Par le broker configuré et un vrai worker, comme la lancerait Celery beat."""
     accepter(dossier_59)

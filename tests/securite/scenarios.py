@@ -136,6 +136,8 @@ SCENARIOS: dict[str, Scenario] = {
         kwargs=lambda m: m.reinitialisation, ok=CONNECTES, public=public(302, 302)
     ),
     "mot_de_passe_modifie": Scenario(ok=CONNECTES, methodes=(GET,), public=public(200, 405)),
+    # Déclaration d'accessibilité : publique, pour tous.
+    "accessibilite": Scenario(ok=CONNECTES, methodes=(GET,), public=public(200, 405)),
     # --- dossiers : liste, page, saisie --------------------------------------------------------
     "dossiers:liste": Scenario(ok=CONNECTES, methodes=(GET,), contenu=perimetre_des_dossiers),
     "dossiers:detail": du_dossier(lambda o: {"pk": o.accepte.pk}, methodes=(GET,)),
