@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 
+from audit.models import Action
 from clas_portal.fichiers import reponse_telechargement
 from comptes.models import Departement
 from comptes.permissions import RoleRequisMixin
@@ -144,4 +145,10 @@ class TelechargerBilanView(RoleRequisMixin, View):
             etat=EtatGeneration.TERMINEE,
         )
         champ = generation.fichier_pdf if format == "pdf" else generation.fichier_json
-        return reponse_telechargement(champ, generation.nom_fichier(format), self.FORMATS[format])
+        return reponse_telechargement(
+            champ,
+            generation.nom_fichier(format),
+            self.FORMATS[format],
+            objet=generation,
+            action=Action.TELECHARGEMENT_BILAN,
+        )

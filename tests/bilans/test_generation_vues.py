@@ -190,6 +190,17 @@ def test_telechargement_en_piece_jointe(client, secretariat59, agent59, bilan_59
     assert client.get(
         reverse("bilans:telecharger", args=[bilan_59_termine.pk, "exe"])
     ).status_code == (404)
+    # Chaque téléchargement est consigné au journal d'audit (qui, quel bilan, quel fichier).
+    from audit.models import Action, EvenementAudit
+
+    traces = EvenementAudit.objects.filter(action=Action.TELECHARGEMENT_BILAN)
+    assert traces.count() == 3
+    assert {t.email for t in traces} == {secretariat59.email, agent59.email}
+    assert {t.objet_id for t in traces} == {str(bilan_59_termine.pk)}
+    assert {t.details["fichier"] for t in traces} == {
+        "bilan-59-2025-2026.pdf",
+        "bilan-59-2025-2026.json",
+    }
 
 
 def test_secretariat_23_ne_voit_rien_du_59(client, secretariat23, bilan_59_termine):
