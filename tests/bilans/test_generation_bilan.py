@@ -317,10 +317,11 @@ def file_isolee(tmp_path):
 )
 @pytest.mark.django_db(transaction=True)
 def test_deux_demandes_simultanees_une_ligne_une_tache(
-    donnees_de_reference, dep59, secretariat59, file_isolee
+    donnees_de_reference, dep59, secretariat59, file_isolee, settings
 ):
     from django.db import connections
 
+    settings.CLAS_TACHES_SYNCHRONES = False  # publiée par le broker : on compte les messages
     peupler_bilan_59()
     depart = threading.Barrier(2)
     resultats, erreurs = [], []
