@@ -12,7 +12,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from kombu import pools
 from pypdf import PdfReader
 
 from bilans import tasks
@@ -23,6 +22,7 @@ from clas_portal.celery import app
 from seances.models import BilanAction
 from tests.bilans.fabrique_bilan import peupler_bilan_59
 from tests.factories import UtilisateurFactory
+from tests.outils_celery import broker_isole, oublier_connexions
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -41,16 +41,6 @@ def donnees_de_reference(transactional_db):
 @pytest.fixture
 def donnees_59(db, dep59):
     return peupler_bilan_59()
-
-
-def _oublier_connexions():
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    # Le registre global de kombu garde sinon des pools fermés par un test précédent
-    # (« Acquire on closed pool » avec Redis).
-    pools.reset()
 
 
 def demander(departement, user, captures, annee=2025):
@@ -246,13 +236,13 @@ def test_file_injoignable_la_generation_attend_dans_la_boite_d_envoi(
     # l'environnement).
     app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     app.conf.broker_connection_timeout = 1
-    _oublier_connexions()
+    oublier_connexions()
     try:
         with django_capture_on_commit_callbacks(execute=True):
             generation = demander_bilan(dep59, 2025, secretariat59)
     finally:
         app.conf.broker_write_url, app.conf.broker_connection_timeout = ancien
-        _oublier_connexions()
+        oublier_connexions()
     generation.refresh_from_db()
     assert generation.etat == EtatGeneration.EN_ATTENTE
     ligne = TacheDifferee.objects.get(nom_tache="bilans.generer")
@@ -280,34 +270,20 @@ def test_visible_to(donnees_59, dep59, dep23, secretariat59, agent59, agent23, a
 def file_isolee(tmp_path):
     """Les messages envoyés par le test vont dans une file à lui (broker filesystem : des
     dossiers temporaires ; Redis : vidé à la fin), et on les compte."""
-    options = dict(app.conf.broker_transport_options or {})
-    if app.conf.broker_url.startswith("filesystem://"):
-        dossier = tmp_path / "broker"
-        for sous_dossier in ("in", "traites", "controle"):
-            (dossier / sous_dossier).mkdir(parents=True)
-        app.conf.broker_transport_options = {
-            **options,
-            "data_folder_in": str(dossier / "in"),
-            "data_folder_out": str(dossier / "in"),
-            "processed_folder": str(dossier / "traites"),
-            "control_folder": str(dossier / "controle"),
-        }
-    _oublier_connexions()
     envoyees = []
 
     def compter(sender=None, headers=None, **kwargs):
         if sender == "bilans.generer":
             envoyees.append(headers.get("id") if headers else None)
 
-    before_task_publish.connect(compter, weak=False)
-    try:
-        yield envoyees
-    finally:
-        before_task_publish.disconnect(compter)
-        if not app.conf.broker_url.startswith("filesystem://"):
-            app.control.purge()
-        app.conf.broker_transport_options = options
-        _oublier_connexions()
+    with broker_isole(tmp_path):
+        before_task_publish.connect(compter, weak=False)
+        try:
+            yield envoyees
+        finally:
+            before_task_publish.disconnect(compter)
+            if not app.conf.broker_url.startswith("filesystem://"):
+                app.control.purge()
 
 
 @pytest.mark.skipif(

@@ -5,15 +5,13 @@ import importlib
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import OperationalError
 from django_celery_results.models import TaskResult
-from kombu import pools
 
 from bilans.models import EtatGeneration, GenerationBilan
 from bilans.tasks import demander_bilan
-from clas_portal.celery import app
 from tests.bilans.fabrique_bilan import peupler_bilan_59
+from tests.outils_celery import broker_isole, worker_reel
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -29,40 +27,11 @@ def donnees_de_reference(transactional_db):
     importlib.import_module("comptes.migrations.0002_departements").charger(apps, None)
 
 
-def _oublier_connexions():
-    """Les connexions déjà ouvertes gardent les anciens dossiers : on repart de zéro."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    # Le registre global de kombu garde sinon des pools fermés par un test précédent
-    # (« Acquire on closed pool » avec Redis).
-    pools.reset()
-
-
 @pytest.fixture
 def worker(transactional_db, tmp_path):
-    """Worker réel dans un fil (comme tests/clas_portal/test_celery.py) ; avec le broker
-    filesystem, des dossiers propres au test."""
-    options = dict(app.conf.broker_transport_options or {})
-    if app.conf.broker_url.startswith("filesystem://"):
-        dossier = tmp_path / "broker"
-        for sous_dossier in ("in", "traites", "controle"):
-            (dossier / sous_dossier).mkdir(parents=True)
-        app.conf.broker_transport_options = {
-            **options,
-            "data_folder_in": str(dossier / "in"),
-            "data_folder_out": str(dossier / "in"),
-            "processed_folder": str(dossier / "traites"),
-            "control_folder": str(dossier / "controle"),
-        }
-    _oublier_connexions()
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.broker_transport_options = options
-        _oublier_connexions()
+    """Worker réel dans un fil, sur un broker propre au test (tests/outils_celery.py)."""
+    with broker_isole(tmp_path), worker_reel():
+        yield
 
 
 def attendre_la_fin(generation: GenerationBilan, delai: float = 120) -> list[int]:

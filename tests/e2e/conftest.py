@@ -28,19 +28,16 @@ qui entre en conflit avec les types de contenu recréés par un ``flush`` préc�
 
 import importlib
 import os
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
-from kombu import pools
 from playwright.sync_api import expect, sync_playwright
 
-from clas_portal.celery import app
 from tests.e2e.outils import PAGES_VERIFIEES, VERSION_AXE, Accessibilite, chemin
+from tests.outils_celery import broker_isole, worker_reel
 
 CHROMIUM = os.environ.get("CLAS_CHROMIUM", "/usr/bin/chromium")
 DELAI_MS = 15_000
@@ -195,45 +192,13 @@ def ouvrir(navigateur, live_server, axe, request):
         )
 
 
-def _oublier_connexions():
-    """Les connexions au broker déjà ouvertes gardent les anciens réglages : on repart de zéro."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    pools.reset()  # le registre global de kombu garde sinon des pools fermés (Redis)
-
-
 @pytest.fixture
 def worker(transactional_db, tmp_path):
     """``with worker():`` démarre un vrai worker Celery dans un fil, par le broker configuré
-    (comme tests/clas_portal/test_celery.py) : filesystem dans des dossiers propres au test, ou
-    Redis en CI (CELERY_BROKER_URL). Le test choisit quand : une tâche mise en file avant
-    attend le worker, comme en production."""
-    options = dict(app.conf.broker_transport_options or {})
-    if app.conf.broker_url.startswith("filesystem://"):
-        dossier = tmp_path / "broker"
-        for sous_dossier in ("in", "traites", "controle"):
-            (dossier / sous_dossier).mkdir(parents=True)
-        app.conf.broker_transport_options = {
-            **options,
-            "data_folder_in": str(dossier / "in"),
-            "data_folder_out": str(dossier / "in"),
-            "processed_folder": str(dossier / "traites"),
-            "control_folder": str(dossier / "controle"),
-        }
-    _oublier_connexions()
-
-    @contextmanager
-    def demarrer():
-        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
-            yield
-
-    try:
-        yield demarrer
-    finally:
-        app.conf.broker_transport_options = options
-        _oublier_connexions()
+    (filesystem dans des dossiers propres au test, ou Redis en CI) : le test choisit quand ;
+    une tâche mise en file avant attend le worker, comme en production."""
+    with broker_isole(tmp_path):
+        yield worker_reel
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,9 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings as reglages
 from django.db import OperationalError
-from kombu import pools
 
 from clas_portal.celery import app
+from tests.outils_celery import oublier_connexions
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -84,14 +84,6 @@ class RedisPrive:
         import json
 
         return [json.loads(brut) for brut in reversed(self.client().lrange(file, 0, -1))]
-
-
-def oublier_connexions():
-    """Les connexions déjà ouvertes visent l'ancien broker : on repart de zéro (pools de
-    kombu fermés ET oubliés : un pool fermé resté inscrit serait repris pour le même port)."""
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture(autouse=True)
