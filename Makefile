@@ -49,6 +49,7 @@ test: lint
 	$(VENV)/bin/pytest
 
 bench: install
+	$(PIP) install --quiet -e '.[dev,bench]'
 	$(PY) bench/run.py
 
 # Sauvegarde de la base (pg_dump, ou copie SQLite) et des fichiers déposés : docs/sauvegarde-restauration.md

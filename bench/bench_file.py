@@ -13,6 +13,10 @@ requêtes :
 
 La dernière ligne est un JSON : {"file_ms": …, "admin_ms": …, "file_requetes": …, …}.
 
+``make bench`` mesure désormais ces pages à l'échelle nationale (``bench_national.py``, 4 000
+dossiers dont les 500 du 59), avec la fonction ``mesurer`` de ce module ; ce script reste le banc
+rapide de la seule file du 59.
+
     DATABASE_URL=... .venv/bin/python bench/bench_file.py [--dossiers 500] [--requetes 30]
 """
 
@@ -140,21 +144,41 @@ def peupler(nombre: int, graine: int) -> dict:
     return {"agent": agents[0], "superuser": superuser}
 
 
-def mesurer(client: Client, url: str, requetes: int) -> dict:
-    for _ in range(3):  # échauffement : gabarits compilés, connexions ouvertes
-        assert client.get(url).status_code == 200
+def mesurer(
+    client: Client,
+    url: str,
+    requetes: int,
+    *,
+    donnees: list[dict] | None = None,
+    statut: int = 200,
+    echauffement: int = 3,
+) -> dict:
+    """Temps serveur d'une URL : ``echauffement`` requêtes (gabarits compilés, connexions
+    ouvertes), une requête dont on compte les requêtes SQL, puis la médiane et le 90e centile de
+    ``requetes`` requêtes. GET, ou POST si ``donnees`` : des formulaires envoyés à tour de rôle
+    (deux saisies alternées : chaque envoi modifie vraiment l'objet). Chaque réponse doit avoir
+    le code ``statut``."""
+
+    def envoyer(i: int):
+        reponse = (
+            client.get(url) if donnees is None else client.post(url, donnees[i % len(donnees)])
+        )
+        assert reponse.status_code == statut, f"{url} : {reponse.status_code} au lieu de {statut}"
+        return reponse
+
+    for i in range(echauffement):
+        envoyer(i)
     with CaptureQueriesContext(connection) as capture:
-        reponse = client.get(url)
-    assert reponse.status_code == 200, reponse.status_code
+        envoyer(echauffement)
     requetes_sql = len(capture)  # à lire tout de suite : la requête suivante vide le journal
     durees = []
-    for _ in range(requetes):
+    for i in range(requetes):
         debut = time.perf_counter()
-        client.get(url)
+        envoyer(echauffement + 1 + i)
         durees.append((time.perf_counter() - debut) * 1000)
     return {
         "mediane_ms": round(statistics.median(durees), 1),
-        "p90_ms": round(sorted(durees)[int(len(durees) * 0.9) - 1], 1),
+        "p90_ms": round(statistics.quantiles(durees, n=10)[-1], 1),
         "requetes_sql": requetes_sql,
     }
 

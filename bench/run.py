@@ -4,10 +4,17 @@ Chaque banc tourne dans son propre processus, sur une base neuve :
 - moteur d'éligibilité : 10 000 dossiers de 3 collectifs, un cœur ;
 - import : 1 000 dossiers sur SQLite, puis sur PostgreSQL si ``BENCH_POSTGRES_URL`` (par défaut
   postgres://postgres@127.0.0.1:5432/clas_bench) répond ;
-- file d'attente des agents : 500 dossiers du 59, médiane du temps serveur de la file et de la
-  liste des dossiers de l'administration Django, sur SQLite puis PostgreSQL ;
+- échelle nationale (``bench_national.py``) : 101 départements, 3 000 porteurs, 4 000 dossiers
+  dont 500 dans le 59, 12 000 collectifs ; médiane du temps serveur et nombre de requêtes SQL de
+  la file d'attente d'un agent du 59, de la liste de l'administration Django des mêmes dossiers,
+  de la page d'un dossier et de l'enregistrement d'une étape de saisie, sur SQLite puis
+  PostgreSQL ; puis, sur PostgreSQL, le test de charge de la file (``bench_charge.py`` :
+  gunicorn à 2 workers, locust), avec les réglages de production d'aujourd'hui puis avec des
+  connexions persistantes ;
 - bilan départemental : PDF du 59 (300 dossiers, 900 collectifs avec bilans) par la tâche, temps
   des données et de WeasyPrint, mémoire de pointe, et bilan national, sur SQLite puis PostgreSQL.
+
+Le résumé final est un tableau : mesure, valeur, objectif, atteint ou non.
 """
 
 import json
@@ -50,7 +57,7 @@ def base_postgres_neuve() -> bool:
             conn.execute(f'DROP DATABASE IF EXISTS "{base}"')
             conn.execute(f'CREATE DATABASE "{base}"')
     except psycopg.OperationalError as exc:
-        print(f"   PostgreSQL indisponible ({exc}) : banc d'import PostgreSQL non lancé")
+        print(f"   PostgreSQL indisponible ({exc}) : banc PostgreSQL non lancé")
         return False
     return True
 
@@ -66,11 +73,17 @@ def importer_sur(url: str) -> dict:
     return lancer([PYTHON, "bench/bench_import.py", "--dossiers", "1000"], env)
 
 
-# --- File d'attente des agents : sa médiane contre celle de la liste de l'administration ------
-FILE_CIBLE_MS = 60
+# --- Échelle nationale : peuplement, temps serveur, test de charge -----------------------------
+CIBLE_FILE_MS = 60
+CIBLE_PAGE_DOSSIER_MS = 80
+CIBLE_PEUPLEMENT_PG_S = 60
+CIBLES_CHARGE = {"requetes_par_seconde": 80, "p95_ms": 300}
+# Le test de charge tourne deux fois : réglages de production d'aujourd'hui (une connexion
+# PostgreSQL par requête), puis connexions gardées par chaque worker (DB_CONN_MAX_AGE=60).
+VARIANTES_CHARGE = (("charge", "0"), ("charge_persistant", "60"))
 
 
-def file_sur(url: str) -> dict:
+def migrer(url: str) -> dict:
     env = {"DATABASE_URL": url, "CLAS_ENV": "demo"}
     subprocess.run(
         [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
@@ -78,40 +91,40 @@ def file_sur(url: str) -> dict:
         env={**os.environ, **env},
         check=True,
     )
-    return lancer([PYTHON, "bench/bench_file.py", "--dossiers", "500"], env)
+    return env
 
 
-def banc_file(rapport: dict) -> None:
-    """500 dossiers du 59 sur une base neuve, SQLite puis PostgreSQL (s'il répond)."""
-    sqlite = SORTIE / "bench_file.sqlite3"
+def banc_national(rapport: dict) -> None:
+    """4 000 dossiers dont 500 dans le 59, sur une base neuve, SQLite puis PostgreSQL (s'il
+    répond) : temps serveur de la file, de l'administration, d'une page, d'une étape ; puis, sur
+    PostgreSQL, le test de charge de la file avec gunicorn."""
+    sqlite = SORTIE / "bench_national.sqlite3"
     for suffixe in ("", "-wal", "-shm"):
         Path(f"{sqlite}{suffixe}").unlink(missing_ok=True)
     for base, nom, url in (
         ("sqlite", "SQLite", f"sqlite:///{sqlite}"),
         ("postgresql", "PostgreSQL", PG_URL),
     ):
-        print(f"== File d'attente des agents sur {nom}")
+        print(f"== Échelle nationale sur {nom} : peuplement et temps serveur")
         if base == "postgresql" and not base_postgres_neuve():
             continue
-        resultat = file_sur(url)
-        for page in ("file", "admin"):  # file_sqlite_ms, admin_postgresql_requetes…
-            for mesure in ("ms", "requetes"):
-                rapport[f"{page}_{base}_{mesure}"] = resultat[f"{page}_{mesure}"]
-
-
-def resume_file(rapport: dict) -> None:
-    print(f"\n== File d'attente (500 dossiers, médiane ; objectif ≤ {FILE_CIBLE_MS} ms et pas plus")
-    print("   lente que la liste de l'administration Django)")
-    for base in ("sqlite", "postgresql"):
-        file, admin = rapport.get(f"file_{base}_ms"), rapport.get(f"admin_{base}_ms")
-        if file is None:
-            print(f"  {base:11} non mesuré")
-            continue
-        etat = "atteint" if file <= FILE_CIBLE_MS and file <= admin else "NON ATTEINT"
-        print(
-            f"  {base:11} file {file:6.1f} ms ({rapport[f'file_{base}_requetes']} requêtes)  ·  "
-            f"administration {admin:6.1f} ms ({rapport[f'admin_{base}_requetes']} requêtes)  {etat}"
-        )
+        env = migrer(url)
+        resultat = lancer([PYTHON, "bench/bench_national.py"], env)
+        for cle in ("porteurs", "dossiers", "dossiers_59", "collectifs", "evaluations"):
+            rapport[f"national_{cle}"] = resultat[cle]
+        rapport[f"national_{base}_peuplement_s"] = resultat["peuplement_s"]
+        rapport["requetes_mesurees"] = resultat["requetes_mesurees"]
+        for page in ("file", "file_admin", "admin", "page_dossier", "etape"):
+            # file_sqlite_ms, admin_postgresql_requetes, page_dossier_sqlite_p90_ms…
+            for mesure in ("ms", "p90_ms", "requetes"):
+                if f"{page}_{mesure}" in resultat:
+                    rapport[f"{page}_{base}_{mesure}"] = resultat[f"{page}_{mesure}"]
+        if base == "postgresql":
+            for prefixe, age in VARIANTES_CHARGE:
+                print(f"== Test de charge de la file (gunicorn, DB_CONN_MAX_AGE={age})")
+                charge = lancer([PYTHON, "bench/bench_charge.py"], {**env, "DB_CONN_MAX_AGE": age})
+                for cle, valeur in charge.items():  # charge_p95_ms → charge_persistant_p95_ms
+                    rapport[prefixe + cle.removeprefix("charge")] = valeur
 
 
 # --- Bilan départemental : la tâche de génération du PDF ---------------------------------------
@@ -144,39 +157,185 @@ def banc_bilan(rapport: dict) -> None:
                 rapport[f"bilan_{base}_{cle.removeprefix('bilan_')}"] = valeur
 
 
-def resume_bilan(rapport: dict) -> None:
-    c = BILAN_CIBLES
-    print(
-        f"\n== Bilan du 59, 300 dossiers et 900 collectifs (objectifs : ≤ {c['total_s']} s, "
-        f"≤ {c['memoire_pointe_mo']} Mo, données ≤ {c['donnees_part']:.0%} du temps ; "
-        f"national ≤ {c['national_s']} s)"
+# --- Résumé : un tableau mesure, valeur, objectif, atteint ---------------------------------------
+BASES = (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))
+
+
+def _nombre(valeur, unite: str = "", decimales: int = 0) -> str:
+    if valeur is None:
+        return "non mesuré"
+    texte = f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+    return f"{texte} {unite}".strip()
+
+
+def lignes_resume(r: dict) -> list[tuple[str, str, str, bool | None]]:
+    """(mesure, valeur, objectif, atteint ?) ; atteint vaut None sans objectif ou sans mesure."""
+    lignes = []
+
+    def ligne(mesure, valeur, texte, objectif="—", atteint=None):
+        lignes.append((mesure, texte, objectif, None if valeur is None else atteint))
+
+    v = r.get("moteur_dossiers_par_seconde")
+    ligne(
+        "moteur : 10 000 dossiers de 3 collectifs, un cœur",
+        v,
+        _nombre(v, "dossiers/s"),
+        "≥ 5 000 dossiers/s",
+        v is not None and v >= CIBLES["moteur_dossiers_par_seconde"],
     )
-    for base in ("sqlite", "postgresql"):
-        total = rapport.get(f"bilan_{base}_total_s")
-        if total is None:
-            print(f"  {base:11} non mesuré")
-            continue
-        memoire = rapport[f"bilan_{base}_memoire_pointe_mo"]
-        part = rapport[f"bilan_{base}_donnees_part"]
-        national = rapport[f"bilan_{base}_national_s"]
-        atteint = (
-            total <= c["total_s"]
-            and memoire <= c["memoire_pointe_mo"]
-            and part <= c["donnees_part"]
-            and national <= c["national_s"]
+    for base, nom in BASES:
+        v = r.get(f"import_{base}_dossiers_par_seconde")
+        ligne(
+            f"import de 1 000 dossiers ({nom})",
+            v,
+            _nombre(v, "dossiers/s"),
+            "≥ 200 dossiers/s",
+            v is not None and v >= CIBLES[f"import_{base}_dossiers_par_seconde"],
         )
+    for base, nom in BASES:
+        v = r.get(f"national_{base}_peuplement_s")
+        objectif = f"< {CIBLE_PEUPLEMENT_PG_S} s" if base == "postgresql" else "—"
+        ligne(
+            f"peuplement national, 4 000 dossiers ({nom})",
+            v,
+            _nombre(v, "s", 1),
+            objectif,
+            (v < CIBLE_PEUPLEMENT_PG_S) if base == "postgresql" and v is not None else None,
+        )
+    for base, nom in BASES:
+        v, admin = r.get(f"file_{base}_ms"), r.get(f"admin_{base}_ms")
+        ligne(
+            f"file de l'agent, 500 dossiers du 59, médiane ({nom})",
+            v,
+            f"{_nombre(v, 'ms', 1)}, {r.get(f'file_{base}_requetes')} requêtes SQL",
+            f"≤ {CIBLE_FILE_MS} ms et ≤ l'administration",
+            v is not None and admin is not None and v <= CIBLE_FILE_MS and v <= admin,
+        )
+        ligne(
+            f"  administration Django, mêmes dossiers ({nom})",
+            admin,
+            f"{_nombre(admin, 'ms', 1)}, {r.get(f'admin_{base}_requetes')} requêtes SQL",
+            "référence",
+        )
+        v = r.get(f"file_admin_{base}_ms")
+        ligne(
+            f"  file de l'administrateur national, 4 000 dossiers ({nom})",
+            v,
+            f"{_nombre(v, 'ms', 1)}, {r.get(f'file_admin_{base}_requetes')} requêtes SQL",
+        )
+    for base, nom in BASES:
+        v = r.get(f"page_dossier_{base}_ms")
+        ligne(
+            f"page d'un dossier (3 collectifs, pièces, messages) ({nom})",
+            v,
+            f"{_nombre(v, 'ms', 1)}, {r.get(f'page_dossier_{base}_requetes')} requêtes SQL",
+            f"≤ {CIBLE_PAGE_DOSSIER_MS} ms",
+            v is not None and v <= CIBLE_PAGE_DOSSIER_MS,
+        )
+    for base, nom in BASES:
+        v = r.get(f"etape_{base}_ms")
+        ligne(
+            f"enregistrement de l'étape « projet » par le porteur ({nom})",
+            v,
+            f"{_nombre(v, 'ms', 1)}, {r.get(f'etape_{base}_requetes')} requêtes SQL",
+        )
+    c = BILAN_CIBLES
+    for base, nom in BASES:
+        total = r.get(f"bilan_{base}_total_s")
+        ligne(
+            f"bilan du 59, 300 dossiers, 900 collectifs ({nom})",
+            total,
+            f"{_nombre(total, 's', 2)}, {r.get(f'bilan_{base}_pages')} pages",
+            f"≤ {c['total_s']} s",
+            total is not None and total <= c["total_s"],
+        )
+        v = r.get(f"bilan_{base}_memoire_pointe_mo")
+        ligne(
+            f"  mémoire de pointe ({nom})",
+            v,
+            _nombre(v, "Mo"),
+            f"≤ {c['memoire_pointe_mo']} Mo",
+            v is not None and v <= c["memoire_pointe_mo"],
+        )
+        v = r.get(f"bilan_{base}_donnees_part")
+        ligne(
+            f"  part du rassemblement des données ({nom})",
+            v,
+            "non mesuré" if v is None else f"{v:.0%}".replace("%", " %"),
+            f"≤ {c['donnees_part']:.0%}".replace("%", " %"),
+            v is not None and v <= c["donnees_part"],
+        )
+        v = r.get(f"bilan_{base}_national_s")
+        ligne(
+            f"  bilan national, {_nombre(r.get(f'bilan_{base}_national_dossiers'))} dossiers "
+            f"({nom})",
+            v,
+            _nombre(v, "s", 2),
+            f"≤ {c['national_s']} s",
+            v is not None and v <= c["national_s"],
+        )
+    for prefixe, age in VARIANTES_CHARGE:
+        debit, p95 = r.get(f"{prefixe}_requetes_par_seconde"), r.get(f"{prefixe}_p95_ms")
+        ligne(
+            f"charge sur la file, gunicorn 2 workers, PostgreSQL, DB_CONN_MAX_AGE={age}",
+            debit,
+            f"{_nombre(debit, 'req/s', 1)}, p95 {_nombre(p95, 'ms')}, "
+            f"{r.get(f'{prefixe}_echecs')} échec(s)",
+            f"≥ {CIBLES_CHARGE['requetes_par_seconde']} req/s, p95 ≤ {CIBLES_CHARGE['p95_ms']} ms",
+            debit is not None
+            and debit >= CIBLES_CHARGE["requetes_par_seconde"]
+            and p95 <= CIBLES_CHARGE["p95_ms"]
+            and r.get(f"{prefixe}_echecs") == 0,
+        )
+        if debit is None:
+            continue
+        pg = r.get(f"{prefixe}_cpu_postgresql_coeurs")
+        ligne(
+            "  cœurs occupés : gunicorn, locust, PostgreSQL, autres processus",
+            debit,
+            f"{r[f'{prefixe}_cpu_serveur_coeurs']} · {r[f'{prefixe}_cpu_locust_coeurs']} · "
+            f"{'(dans autres)' if pg is None else pg} · {r[f'{prefixe}_cpu_autres_coeurs']}",
+            "sur 2 cœurs",
+        )
+        plafond = r.get(f"{prefixe}_plafond_estime_requetes_par_seconde")
+        if plafond is not None:
+            ligne(
+                "  débit estimé de la machine sans autres processus",
+                plafond,
+                f"{_nombre(plafond, 'req/s')} ({r[f'{prefixe}_cpu_gunicorn_ms_par_requete']} + "
+                f"{r[f'{prefixe}_cpu_postgresql_ms_par_requete']} ms CPU/requête)",
+                "estimation",
+            )
+    return lignes
+
+
+def imprimer_resume(rapport: dict) -> None:
+    lignes = lignes_resume(rapport)
+    etats = {True: "oui", False: "NON", None: "—"}
+    largeurs = [
+        max(len(entete), *(len(str(colonne)) for colonne in colonnes))
+        for entete, colonnes in zip(
+            ("mesure", "valeur", "objectif"),
+            zip(*(ligne[:3] for ligne in lignes), strict=True),
+            strict=True,
+        )
+    ]
+    entete = ("mesure", "valeur", "objectif", "atteint")
+    print()
+    print("  ".join(t.ljust(n) for t, n in zip(entete, [*largeurs, 7], strict=True)))
+    print("  ".join("-" * n for n in [*largeurs, 7]))
+    for mesure, valeur, objectif, atteint in lignes:
         print(
-            f"  {base:11} {total:5.2f} s (données {part:.0%}, WeasyPrint "
-            f"{rapport[f'bilan_{base}_weasyprint_s']:.2f} s), {memoire} Mo, "
-            f"{rapport[f'bilan_{base}_pages']} pages  ·  national {national:5.2f} s "
-            f"({rapport[f'bilan_{base}_national_dossiers']} dossiers)  "
-            f"{'atteint' if atteint else 'NON ATTEINT'}"
+            f"{mesure.ljust(largeurs[0])}  {valeur.ljust(largeurs[1])}  "
+            f"{objectif.ljust(largeurs[2])}  {etats[atteint]}"
         )
 
 
 def main() -> None:
+    debut = time.perf_counter()
     SORTIE.mkdir(parents=True, exist_ok=True)
     rapport: dict = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": os.cpu_count()}
+    rapport["charge_systeme_au_debut"] = [round(x, 2) for x in os.getloadavg()]
 
     print("== Moteur d'éligibilité")
     rapport.update(lancer([PYTHON, "bench/bench_moteur.py"]))
@@ -187,25 +346,32 @@ def main() -> None:
     resultat = importer_sur(f"sqlite:///{sqlite}")
     rapport["import_sqlite_dossiers_par_seconde"] = resultat["import_dossiers_par_seconde"]
     rapport["import_sqlite_cpu_ms_par_dossier"] = resultat["cpu_ms_par_dossier"]
+    rapport["import_sqlite_requetes_par_dossier"] = resultat.get("requetes_par_dossier")
 
     print("== Import sur PostgreSQL")
     if base_postgres_neuve():
         resultat = importer_sur(PG_URL)
         rapport["import_postgresql_dossiers_par_seconde"] = resultat["import_dossiers_par_seconde"]
         rapport["import_postgresql_cpu_ms_par_dossier"] = resultat["cpu_ms_par_dossier"]
+        rapport["import_postgresql_requetes_par_dossier"] = resultat.get("requetes_par_dossier")
 
-    banc_file(rapport)
+    banc_national(rapport)
     banc_bilan(rapport)
 
+    rapport["charge_systeme_a_la_fin"] = [round(x, 2) for x in os.getloadavg()]
+    rapport["duree_totale_s"] = round(time.perf_counter() - debut)
+    rapport["resume"] = [
+        {"mesure": m.strip(), "valeur": v, "objectif": o, "atteint": a}
+        for m, v, o, a in lignes_resume(rapport)
+    ]
     (SORTIE / "report.json").write_text(json.dumps(rapport, indent=2, ensure_ascii=False) + "\n")
-    print("\n== Résumé (objectifs entre parenthèses)")
-    for cle, cible in CIBLES.items():
-        valeur = rapport.get(cle)
-        etat = "non mesuré" if valeur is None else ("atteint" if valeur >= cible else "NON ATTEINT")
-        print(f"  {cle:42} {valeur if valeur is not None else '—':>8}  (≥ {cible}) {etat}")
-    resume_file(rapport)
-    resume_bilan(rapport)
-    print(f"\nRapport : {SORTIE / 'report.json'}")
+    imprimer_resume(rapport)
+    print(
+        f"\nDurée du banc : {rapport['duree_totale_s'] // 60} min {rapport['duree_totale_s'] % 60} s"
+        f" ; charge de la machine (1, 5, 15 min) au début {rapport['charge_systeme_au_debut']}, "
+        f"à la fin {rapport['charge_systeme_a_la_fin']} ({os.cpu_count()} cœurs, partagés)."
+    )
+    print(f"Rapport : {SORTIE / 'report.json'}")
 
 
 if __name__ == "__main__":
