@@ -51,7 +51,7 @@ def importer(document: dict):
 def test_l_exemple_importe_tel_quel_attend_une_decision(dep59):
     resultat = importer(EXEMPLE)
     # L'évaluation figée à l'import est celle que l'exemple attend.
-    figee = resultat.evaluation.resultat
+    figee = resultat.dossier.evaluations.get(motif="import").resultat
     assert figee["verdict"] == ATTENDU["verdict"]
     assert [c["verdict"] for c in figee["collectifs"]] == [
         c["verdict"] for c in ATTENDU["collectifs"]
