@@ -37,6 +37,23 @@ from .registre import enfants_actifs, taux_par_enfant, totaux_appels
 PAR_PAGE_JOURNAL = 20
 
 
+MESSAGE_VERROUILLE = (
+    "Le bilan de l'action de ce collectif est soumis à la Caf : le cahier de présence, les "
+    "enfants et les journaux ne se modifient plus, pour que le bilan et le cahier restent "
+    "d'accord. Si la Caf demande une correction du bilan, ils redeviennent modifiables."
+)
+
+
+def cahier_verrouille(collectif) -> bool:
+    """Vrai quand le bilan de l'action du collectif est soumis (et pas renvoyé pour correction)."""
+    from .models import BilanAction
+
+    try:
+        return collectif.bilan.statut == BilanAction.Statut.SOUMIS
+    except BilanAction.DoesNotExist:
+        return False
+
+
 class DossierNonAccepte(Exception):
     def __init__(self, collectif):
         self.collectif = collectif
@@ -63,6 +80,9 @@ class RegistreMixin(RoleRequisMixin):
                     status=404,
                 )
             self.collectif = collectif
+            if request.method == "POST" and cahier_verrouille(collectif):
+                messages.error(request, MESSAGE_VERROUILLE)
+                return redirect(request.path)
         return super().dispatch(request, *args, **kwargs)
 
     def charger_collectif(self) -> Collectif:
@@ -103,6 +123,7 @@ class RegistreMixin(RoleRequisMixin):
             "onglets": onglets,
             "url_activite": url_si_disponible("seances:activite", dossier.pk),
             "url_calendrier": url_calendrier,
+            "cahier_verrouille": cahier_verrouille(collectif),
             **kwargs,
         }
 

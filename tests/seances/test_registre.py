@@ -324,3 +324,27 @@ def test_sans_enfant_pas_de_formulaire(porteur_client, seances):
     assert porteur_client.post(url(seances["s1"]), {"activite": "jeu"}).status_code == 409
     seances["s1"].refresh_from_db()
     assert seances["s1"].appel_fait_le is None
+
+
+def test_bilan_soumis_le_cahier_passe_en_lecture_seule(porteur_client, collectif, enfants, seances):
+    from seances.models import BilanAction
+
+    bilan = BilanAction.objects.create(
+        collectif=collectif, statut=BilanAction.Statut.SOUMIS, soumis_le=timezone.now()
+    )
+    seance = seances["s1"]
+    page = texte(porteur_client.get(url(seance)))
+    assert "sont en lecture seule" in page
+    reponse = porteur_client.post(url(seance), appel(enfants), follow=True)
+    assert "ne se modifient plus" in texte(reponse)
+    assert not Presence.objects.filter(seance=seance).exists()
+    ajout = porteur_client.post(
+        reverse("seances:enfants", args=[collectif.pk]),
+        {"code": "ZZ-99", "classe": "CM1", "sexe": "F", "code_famille": "FZ"},
+    )
+    assert ajout.status_code == 302
+    assert not Enfant.objects.filter(code="ZZ-99").exists()
+    # La Caf demande une correction : le cahier redevient modifiable.
+    BilanAction.objects.filter(pk=bilan.pk).update(statut=BilanAction.Statut.A_CORRIGER)
+    porteur_client.post(url(seance), appel(enfants))
+    assert Presence.objects.filter(seance=seance).count() == len(enfants)
