@@ -2,14 +2,23 @@
 
 Chaque fichier est importé dans sa propre transaction : un fichier refusé n'écrit rien. Un
 dossier dont la ``reference`` a déjà été importée est ignoré, jamais dupliqué.
+
+Les fichiers d'un même passage de la commande forment un lot (``importer_lot``) : ils sont lus
+et validés par paquets, et pour chaque paquet les références déjà importées, les porteurs connus
+par SIRET, les départements et les paramètres de financement sont lus en une requête chacun, au
+lieu d'une par fichier. Chaque fichier garde sa transaction ; dedans, une requête par table
+(dossier, collectifs, créneaux, bilans, évaluation figée, par ``_inserer``), et sur PostgreSQL
+une validation qui n'attend pas le disque (docs/adr/0004-import-synchronous-commit.md).
 """
 
 import datetime
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import NOT_PROVIDED, signals
 from django.utils import timezone
 
 from collectifs.models import Collectif, Creneau
@@ -17,10 +26,16 @@ from comptes.models import Departement
 from porteurs.models import Porteur, valider_siret
 from seances.models import BilanAction
 
-from .evaluation import figer_evaluation
+from .evaluation import evaluation_a_figer, parametres_des_annees
 from .exportation import AXES, CHAMPS_BILAN_ENTIERS, collectif_vers_document, dossier_vers_document
 from .format_echange import ErreurFormat, lire
 from .models import Dossier, Etat, Evaluation
+
+# Un paquet : les fichiers lus et validés d'avance, dont les références, SIRET, départements et
+# années sont résolus en une requête par table. Borné en nombre et en octets (un fichier peut
+# peser 5 Mo) pour que la mémoire reste bornée quel que soit le nombre de fichiers.
+FICHIERS_PAR_PAQUET = 200
+OCTETS_PAR_PAQUET = 16 * 1024 * 1024
 
 
 @dataclass
@@ -29,6 +44,8 @@ class ResultatImport:
     dossier: Dossier | None = None
     problemes: list[str] = field(default_factory=list)
     avertissements: list[str] = field(default_factory=list)
+    evaluation: Evaluation | None = None  # l'évaluation figée à l'import
+    nombre_collectifs: int = 0  # collectifs enregistrés à l'import
 
 
 def _decimal(valeur) -> Decimal | None:
@@ -41,37 +58,6 @@ def _date(valeur) -> datetime.date | None:
 
 def _heure(valeur) -> datetime.time | None:
     return None if valeur is None else datetime.time.fromisoformat(valeur)
-
-
-def _trouver_porteur(document: dict, code_departement: str) -> Porteur:
-    donnees = document.get("porteur") or {}
-    siret = donnees.get("siret")
-    if not siret:
-        raise ErreurFormat(["porteur.siret : obligatoire pour importer un dossier"])
-    try:
-        valider_siret(siret)
-    except ValidationError as exc:
-        raise ErreurFormat([f"porteur.siret : {exc.messages[0]}"]) from exc
-    try:
-        return Porteur.objects.get(siret=siret)
-    except Porteur.DoesNotExist:
-        pass
-    if not donnees.get("nom"):
-        raise ErreurFormat(
-            [
-                f"porteur.nom : obligatoire pour créer le porteur de SIRET {siret}, inconnu du portail"
-            ]
-        )
-    return Porteur.objects.create(
-        raison_sociale=donnees["nom"],
-        siret=siret,
-        forme=donnees.get("forme") or "autre",
-        adresse=donnees.get("adresse", ""),
-        code_postal=donnees.get("code_postal", ""),
-        commune=donnees.get("commune", ""),
-        email=donnees.get("email", ""),
-        departement_id=code_departement,
-    )
 
 
 def _champs_dossier(document: dict) -> dict:
@@ -159,83 +145,328 @@ def _bilan(collectif: Collectif, donnees: dict) -> BilanAction | None:
     )
 
 
+_REQUETES_INSERT: dict[tuple, str] = {}
+_MODELES_SIMPLES: dict[type, bool] = {}
+
+
+def _insertion_directe_possible(base, modele, *, par_save: bool) -> bool:
+    """Vrai si ``_inserer`` écrit exactement ce qu'écrirait l'ORM pour ce modèle : pas de
+    valeur calculée par la base, de champ généré ou de marque de substitution propre à un
+    champ, et, quand l'enregistrement de référence est ``save()``, personne à l'écoute de ses
+    signaux (``bulk_create`` n'en envoie pas)."""
+    if modele not in _MODELES_SIMPLES:
+        opts = modele._meta
+        _MODELES_SIMPLES[modele] = (
+            base.features.can_return_rows_from_bulk_insert
+            and list(opts.db_returning_fields) == [opts.pk]
+            and not opts.parents
+            and opts.order_with_respect_to is None
+            and not any(
+                f.generated or f.db_default is not NOT_PROVIDED or hasattr(f, "get_placeholder")
+                for f in opts.concrete_fields
+            )
+        )
+    return _MODELES_SIMPLES[modele] and not (
+        par_save
+        and (signals.pre_save.has_listeners(modele) or signals.post_save.has_listeners(modele))
+    )
+
+
+def _inserer(objets: list, *, par_save: bool = False) -> None:
+    """Enregistre des objets neufs d'un même modèle : ``INSERT … VALUES (…), (…) RETURNING id``.
+
+    Les mêmes colonnes et les mêmes valeurs que ``bulk_create`` (ou ``save(force_insert=True)``
+    si ``par_save``) : chaque valeur passe par ``pre_save`` et ``get_db_prep_save`` de son champ,
+    comme dans l'ORM. Ce qui est évité, c'est le travail que Django refait à chaque appel :
+    compiler la requête (son texte est gardé ici par modèle et par nombre de lignes) et, sur
+    PostgreSQL, passer chaque colonne en tableau pour ``INSERT … SELECT * FROM UNNEST(…)``.
+    Un modèle que ``_insertion_directe_possible`` écarte passe par l'ORM.
+    """
+    if not objets:
+        return
+    modele = type(objets[0])
+    base = transaction.get_connection()  # la connexion elle-même, pas son mandataire par fil
+    if not _insertion_directe_possible(base, modele, par_save=par_save):
+        if par_save:
+            for objet in objets:
+                objet.save(force_insert=True)
+        else:
+            modele.objects.bulk_create(objets)
+        return
+    opts = modele._meta
+    champs = [f for f in opts.concrete_fields if not f.primary_key]
+    maximum = base.features.max_query_params  # 999 sur SQLite, sans limite sur PostgreSQL
+    par_requete = max(1, maximum // len(champs)) if maximum else len(objets)
+    with base.cursor() as curseur:
+        for debut in range(0, len(objets), par_requete):
+            lot = objets[debut : debut + par_requete]
+            cle = (base.vendor, modele, len(lot))
+            if cle not in _REQUETES_INSERT:
+                nom = base.ops.quote_name
+                ligne = f"({', '.join(['%s'] * len(champs))})"
+                _REQUETES_INSERT[cle] = (
+                    f"INSERT INTO {nom(opts.db_table)} ({', '.join(nom(f.column) for f in champs)}) "
+                    f"VALUES {', '.join([ligne] * len(lot))} RETURNING {nom(opts.pk.column)}"
+                )
+            curseur.execute(
+                _REQUETES_INSERT[cle],
+                [f.get_db_prep_save(f.pre_save(o, True), base) for o in lot for f in champs],
+            )
+            for objet, (cle_primaire,) in zip(lot, curseur.fetchall(), strict=True):
+                objet.pk = cle_primaire
+                objet._state.adding = False
+                objet._state.db = base.alias
+
+
 def _creer_collectifs(dossier: Dossier, donnees_collectifs: list[dict]) -> list[dict]:
     """Enregistre les collectifs, puis tous leurs créneaux, puis tous leurs bilans (une requête
     par table, dans l'ordre du document) ; rend les documents des collectifs, faits depuis ces
     objets sans relire la base."""
-    collectifs = Collectif.objects.bulk_create(
-        [_collectif(dossier, ordre, donnees) for ordre, donnees in enumerate(donnees_collectifs)]
-    )  # les clés primaires reviennent de la base (RETURNING : PostgreSQL, SQLite ≥ 3.35)
+    collectifs = [
+        _collectif(dossier, ordre, donnees) for ordre, donnees in enumerate(donnees_collectifs)
+    ]
+    _inserer(collectifs)  # les clés primaires reviennent de la base (RETURNING)
     paires = list(zip(collectifs, donnees_collectifs, strict=True))
     creneaux = [_creneaux(collectif, donnees) for collectif, donnees in paires]
     bilans = [_bilan(collectif, donnees) for collectif, donnees in paires]
-    Creneau.objects.bulk_create([creneau for liste in creneaux for creneau in liste])
-    BilanAction.objects.bulk_create([bilan for bilan in bilans if bilan is not None])
+    _inserer([creneau for liste in creneaux for creneau in liste])
+    _inserer([bilan for bilan in bilans if bilan is not None])
     return [
         collectif_vers_document(collectif, creneaux=liste, bilan=bilan)
         for collectif, liste, bilan in zip(collectifs, creneaux, bilans, strict=True)
     ]
 
 
-def _deja_importe(reference: str | None) -> Dossier | None:
-    """Le dossier déjà importé sous cette référence : une requête ``exists`` (la moins chère)
-    dans le cas courant d'une référence nouvelle, le dossier n'est lu que s'il existe."""
-    if reference and Dossier.objects.filter(reference=reference).exists():
-        return Dossier.objects.get(reference=reference)
-    return None
+def _champ_porteur_manquant(siret: str) -> ErreurFormat:
+    return ErreurFormat(
+        [f"porteur.nom : obligatoire pour créer le porteur de SIRET {siret}, inconnu du portail"]
+    )
+
+
+def _nouveau_porteur(donnees: dict, siret: str, code_departement: str) -> Porteur:
+    return Porteur(
+        raison_sociale=donnees["nom"],
+        siret=siret,
+        forme=donnees.get("forme") or "autre",
+        adresse=donnees.get("adresse", ""),
+        code_postal=donnees.get("code_postal", ""),
+        commune=donnees.get("commune", ""),
+        email=donnees.get("email", ""),
+        departement_id=code_departement,
+    )
+
+
+_INCONNU = object()  # SIRET pas encore cherché en base (≠ None : cherché, absent)
+
+Source = bytes | Callable[[], bytes]
+
+
+class LotImport:
+    """Ce qu'un passage de la commande sait déjà de la base, pour ne pas le relire par fichier.
+
+    Tout est lu au début de chaque paquet (``preparer``), une requête par table, puis tenu à
+    jour par les imports du paquet ; rien n'est gardé d'un paquet à l'autre, la mémoire reste
+    donc bornée et ce qui a changé en base entre-temps est relu.
+
+    - ``references`` : référence → dossier déjà importé, ou None si elle ne l'est pas ;
+    - ``porteurs`` : SIRET → porteur enregistré, ou None s'il n'existe pas. Un porteur créé par un
+      fichier n'y entre qu'une fois la transaction de ce fichier validée : si elle est annulée, le
+      porteur n'existe pas, et le fichier suivant du même SIRET le crée de nouveau ;
+    - ``departements`` (codes connus) et ``parametres`` (financement et édition par année).
+    """
+
+    def __init__(self):
+        self.references: dict[str, Dossier | None] = {}
+        self.porteurs: dict[str, Porteur | None] = {}
+        self.departements: set[str] = set()
+        self.parametres: dict = {}
+
+    # --- résolution d'un paquet, une requête par table ------------------------------------
+    def preparer(self, documents: list[dict]) -> None:
+        references = {d["reference"] for d in documents if d.get("reference")}
+        trouves = {}
+        if references:
+            trouves = {
+                d.reference: d for d in Dossier.objects.filter(reference__in=references).order_by()
+            }
+        self.references = {reference: trouves.get(reference) for reference in references}
+        sirets = {(d.get("porteur") or {}).get("siret") for d in documents} - {None, ""}
+        trouves = {}
+        if sirets:
+            trouves = {p.siret: p for p in Porteur.objects.filter(siret__in=sirets).order_by()}
+        self.porteurs = {siret: trouves.get(siret) for siret in sirets}
+        self.departements = set(Departement.objects.values_list("code", flat=True))
+        self.parametres = parametres_des_annees({int(d["annee_scolaire"][:4]) for d in documents})
+
+    # --- un document ----------------------------------------------------------------------
+    def _deja_importe(self, reference: str | None) -> Dossier | None:
+        if not reference:
+            return None
+        if reference not in self.references:
+            self.references[reference] = (
+                Dossier.objects.filter(reference=reference).order_by().first()
+            )
+        return self.references[reference]
+
+    def _porteur(self, document: dict, code_departement: str, nouveaux: dict) -> Porteur:
+        """Le porteur du SIRET, trouvé ou créé ; ``nouveaux`` reçoit celui qui est créé."""
+        donnees = document.get("porteur") or {}
+        siret = donnees.get("siret")
+        if not siret:
+            raise ErreurFormat(["porteur.siret : obligatoire pour importer un dossier"])
+        try:
+            valider_siret(siret)
+        except ValidationError as exc:
+            raise ErreurFormat([f"porteur.siret : {exc.messages[0]}"]) from exc
+        porteur = self.porteurs.get(siret, _INCONNU)
+        if porteur is _INCONNU:
+            porteur = nouveaux[siret] = Porteur.objects.filter(siret=siret).first()
+        if porteur is not None:
+            return porteur
+        if not donnees.get("nom"):
+            raise _champ_porteur_manquant(siret)
+        porteur = _nouveau_porteur(donnees, siret, code_departement)
+        porteur.save(force_insert=True)
+        nouveaux[siret] = porteur
+        return porteur
+
+    def importer_document(self, document: dict) -> ResultatImport:
+        """Enregistre un document déjà validé, dans sa transaction ; rien n'est écrit en cas
+        d'erreur."""
+        reference = document.get("reference")
+        existant = self._deja_importe(reference)
+        if existant is not None:
+            return ResultatImport("ignore", dossier=existant)
+        code_departement = document["departement"]
+        if code_departement not in self.departements:
+            self.departements = set(Departement.objects.values_list("code", flat=True))
+            if code_departement not in self.departements:
+                raise ErreurFormat(
+                    [
+                        f"departement : « {code_departement} » n'est pas un département connu "
+                        "du portail"
+                    ]
+                )
+        annee = int(document["annee_scolaire"][:4])
+        if annee not in self.parametres:
+            self.parametres.update(parametres_des_annees([annee]))
+        avertissements = []
+        if not reference:
+            avertissements.append(
+                "pas de « reference » : importer de nouveau ce fichier créerait un second dossier"
+            )
+        nouveaux: dict[str, Porteur] = {}
+        try:
+            with transaction.atomic():
+                _valider_sans_attendre_le_disque()
+                porteur = self._porteur(document, code_departement, nouveaux)
+                dossier = Dossier(
+                    porteur=porteur,
+                    departement_id=code_departement,
+                    annee=annee,
+                    depose_le=timezone.now(),
+                    **_champs_dossier(document),
+                )
+                _inserer([dossier], par_save=True)
+                collectifs = _creer_collectifs(dossier, document["collectifs"])
+                # L'évaluation figée part des objets tout juste enregistrés : le même document
+                # que dossier_vers_document relirait en base, sans le relire.
+                entree = dossier_vers_document(dossier, avec_decision=False, collectifs=collectifs)
+                evaluation = evaluation_a_figer(
+                    dossier,
+                    Evaluation.Motif.IMPORT,
+                    document=entree,
+                    parametres=self.parametres[annee],
+                )
+                _inserer([evaluation], par_save=True)
+        except IntegrityError as exc:
+            # Le porteur lu d'avance a pu disparaître, ou un autre import concurrent créer le
+            # même SIRET : il sera cherché de nouveau en base.
+            self.porteurs.pop((document.get("porteur") or {}).get("siret"), None)
+            self.references.pop(reference, None)
+            existant = self._deja_importe(reference)
+            if existant is not None:
+                # Un autre import concurrent vient d'enregistrer la même référence.
+                return ResultatImport("ignore", dossier=existant)
+            # Une ligne : PostgreSQL ajoute au message un « DETAIL » qui recopie toute la ligne.
+            cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ErreurFormat([f"(document) : refusé par la base de données : {cause}"]) from exc
+        except (DatabaseError, ArithmeticError, OverflowError, ValidationError) as exc:
+            # Filet de sécurité : une valeur que la base ne sait pas stocker n'arrête pas l'import
+            # des autres fichiers ; la transaction a tout annulé pour celui-ci.
+            raise ErreurFormat(
+                [f"(document) : une valeur dépasse la capacité du portail ({type(exc).__name__})"]
+            ) from exc
+        # Validée : ce qu'elle a créé existe désormais pour les fichiers suivants du lot.
+        self.porteurs.update(nouveaux)
+        if reference:
+            self.references[reference] = dossier
+        return ResultatImport(
+            "importe",
+            dossier=dossier,
+            avertissements=avertissements,
+            evaluation=evaluation,
+            nombre_collectifs=len(collectifs),
+        )
+
+    def importer(self, sources: Iterable[Source]) -> Iterator[ResultatImport]:
+        """Importe chaque source (des octets, ou une fonction qui les lit et peut lever
+        ``ErreurFormat``), dans l'ordre, et rend un résultat par source, dans le même ordre."""
+        paquet: list[dict | ErreurFormat] = []
+        octets_du_paquet = 0
+        for source in sources:
+            try:
+                octets = source() if callable(source) else source
+                octets_du_paquet += len(octets)
+                paquet.append(lire(octets))
+            except ErreurFormat as exc:
+                paquet.append(exc)
+            if len(paquet) >= FICHIERS_PAR_PAQUET or octets_du_paquet >= OCTETS_PAR_PAQUET:
+                yield from self._importer_paquet(paquet)
+                paquet, octets_du_paquet = [], 0
+        if paquet:
+            yield from self._importer_paquet(paquet)
+
+    def _importer_paquet(self, paquet: list) -> Iterator[ResultatImport]:
+        self.preparer([d for d in paquet if not isinstance(d, ErreurFormat)])
+        for element in paquet:
+            if isinstance(element, ErreurFormat):
+                yield ResultatImport("refuse", problemes=element.problemes)
+                continue
+            try:
+                yield self.importer_document(element)
+            except ErreurFormat as exc:
+                yield ResultatImport("refuse", problemes=exc.problemes)
+
+
+def _valider_sans_attendre_le_disque() -> None:
+    """PostgreSQL : la validation de cette transaction n'attend pas l'écriture du journal sur
+    disque (``SET LOCAL synchronous_commit TO OFF``, voir docs/adr/0004).
+
+    Compromis propre à un import en masse idempotent : si le serveur s'arrête brutalement, les
+    derniers fichiers validés (moins d'une seconde) peuvent être perdus, jamais à moitié écrits
+    ni corrompus ; relancer la commande les importe de nouveau (les autres sont ignorés par leur
+    référence). ``LOCAL`` : le réglage ne vaut que pour cette transaction, pas pour le reste de
+    la connexion. Sans effet (et pas envoyé) sur SQLite.
+    """
+    base = transaction.get_connection()
+    if base.vendor == "postgresql":
+        with base.cursor() as curseur:
+            curseur.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def importer_lot(sources: Iterable[Source]) -> Iterator[ResultatImport]:
+    """Importe les fichiers d'un passage de la commande, chacun dans sa transaction."""
+    return LotImport().importer(sources)
 
 
 def importer_document(document: dict) -> ResultatImport:
     """Enregistre un document déjà validé, dans une transaction ; rien n'est écrit en cas d'erreur."""
-    reference = document.get("reference")
-    existant = _deja_importe(reference)
-    if existant is not None:
-        return ResultatImport("ignore", dossier=existant)
-    code_departement = document["departement"]
-    if not Departement.objects.filter(code=code_departement).exists():
-        raise ErreurFormat(
-            [f"departement : « {code_departement} » n'est pas un département connu du portail"]
-        )
-    avertissements = []
-    if not reference:
-        avertissements.append(
-            "pas de « reference » : importer de nouveau ce fichier créerait un second dossier"
-        )
-    try:
-        with transaction.atomic():
-            porteur = _trouver_porteur(document, code_departement)
-            champs = _champs_dossier(document)
-            dossier = Dossier.objects.create(
-                porteur=porteur,
-                departement_id=code_departement,
-                annee=int(document["annee_scolaire"][:4]),
-                depose_le=timezone.now(),
-                **champs,
-            )
-            collectifs = _creer_collectifs(dossier, document["collectifs"])
-            # L'évaluation figée part des objets tout juste enregistrés : le même document que
-            # dossier_vers_document relirait en base, sans le relire.
-            entree = dossier_vers_document(dossier, avec_decision=False, collectifs=collectifs)
-            figer_evaluation(dossier, Evaluation.Motif.IMPORT, document=entree)
-    except IntegrityError as exc:
-        existant = _deja_importe(reference)
-        if existant is not None:
-            # Un autre import concurrent vient d'enregistrer la même référence.
-            return ResultatImport("ignore", dossier=existant)
-        raise ErreurFormat([f"(document) : refusé par la base de données : {exc}"]) from exc
-    except (DatabaseError, ArithmeticError, OverflowError, ValidationError) as exc:
-        # Filet de sécurité : une valeur que la base ne sait pas stocker n'arrête pas l'import
-        # des autres fichiers ; la transaction a tout annulé pour celui-ci.
-        raise ErreurFormat(
-            [f"(document) : une valeur dépasse la capacité du portail ({type(exc).__name__})"]
-        ) from exc
-    return ResultatImport("importe", dossier=dossier, avertissements=avertissements)
+    lot = LotImport()
+    lot.preparer([document])
+    return lot.importer_document(document)
 
 
 def importer_octets(octets: bytes) -> ResultatImport:
     """Lit, valide et importe un fichier ; un fichier refusé l'est en entier."""
-    try:
-        document = lire(octets)
-        return importer_document(document)
-    except ErreurFormat as exc:
-        return ResultatImport("refuse", problemes=exc.problemes)
+    return next(importer_lot([octets]))
