@@ -11,8 +11,9 @@ La dernière ligne est un JSON {"import_dossiers_par_seconde": N, "base": "...",
 - ``cpu_ms_par_dossier`` : temps CPU du processus par dossier ; sur une machine partagée, il
   varie moins que le débit mesuré à l'horloge (il ne compte pas le travail du serveur
   PostgreSQL) ;
-- ``requetes_par_dossier`` : requêtes SQL envoyées par dossier, hors BEGIN et COMMIT (une
-  transaction par fichier), comptées par un ``execute_wrapper`` de Django.
+- ``requetes_par_dossier`` : envois SQL par dossier (une requête, ou sur PostgreSQL un message
+  de plusieurs instructions : tout le fichier, transaction comprise), comptés par un
+  ``execute_wrapper`` de Django ; hors le BEGIN et le COMMIT que le pilote envoie lui-même.
 
     DATABASE_URL=... .venv/bin/python bench/bench_import.py [--dossiers 1000]
 """
@@ -81,13 +82,16 @@ def documents(nombre: int, graine: int) -> list[bytes]:
 
 
 class CompteurRequetes:
-    """Compte les requêtes SQL envoyées, hors BEGIN (COMMIT ne passe pas par un curseur)."""
+    """Compte les envois SQL passés par un curseur Django, hors le BEGIN seul de SQLite (le
+    BEGIN et le COMMIT de psycopg ne passent pas par un curseur). Un message de plusieurs
+    instructions (PostgreSQL : tout un fichier, BEGIN et COMMIT compris) compte pour un."""
 
     def __init__(self):
         self.requetes = 0
 
     def __call__(self, execute, sql, params, many, context):
-        if not sql.lstrip().upper().startswith("BEGIN"):
+        instruction = sql.lstrip().upper()
+        if not (instruction.startswith("BEGIN") and ";" not in instruction):
             self.requetes += 1
         return execute(sql, params, many, context)
 
@@ -120,7 +124,7 @@ def main() -> None:
     base = connection.vendor
     print(
         f"{nombre} dossiers importés sur {base} par la commande en {duree:.2f} s : {debit} par "
-        f"seconde, {cpu_ms} ms de CPU et {requetes} requêtes (hors BEGIN/COMMIT) par dossier ; "
+        f"seconde, {cpu_ms} ms de CPU et {requetes} envois SQL par dossier ; "
         f"statuts : {statuts} ; {Dossier.objects.count()} dossiers en base ; DEBUG={settings.DEBUG}"
     )
     print(

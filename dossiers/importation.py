@@ -6,12 +6,19 @@ dossier dont la ``reference`` a déjà été importée est ignoré, jamais dupli
 Les fichiers d'un même passage de la commande forment un lot (``importer_lot``) : ils sont lus
 et validés par paquets, et pour chaque paquet les références déjà importées, les porteurs connus
 par SIRET, les départements et les paramètres de financement sont lus en une requête chacun, au
-lieu d'une par fichier. Chaque fichier garde sa transaction ; dedans, une requête par table
-(dossier, collectifs, créneaux, bilans, évaluation figée, par ``_inserer``), et sur PostgreSQL
-une validation qui n'attend pas le disque (docs/adr/0004-import-synchronous-commit.md).
+lieu d'une par fichier. Chaque fichier garde sa transaction ; dedans, une instruction par table
+(porteur s'il est nouveau, dossier, collectifs, créneaux, bilans, évaluation figée).
+
+Sur PostgreSQL, la validation n'attend pas le disque (docs/adr/0004-import-synchronous-commit.md)
+et les clés primaires du paquet sont tirées d'avance des séquences (``ReserveCles``) : toutes les
+instructions d'un fichier partent en un seul message, avec son BEGIN et son COMMIT quand la
+commande n'est dans aucune transaction (``Ecriture``, docs/adr/0005-import-un-envoi-par-fichier.md).
+Sur SQLite, chaque table est écrite par ``_inserer``, qui reçoit les clés de la base.
 """
 
+import contextlib
 import datetime
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import NOT_PROVIDED, signals
 from django.utils import timezone
+from psycopg import pq
 
 from collectifs.models import Collectif, Creneau
 from comptes.models import Departement
@@ -218,23 +226,189 @@ def _inserer(objets: list, *, par_save: bool = False) -> None:
                 objet._state.db = base.alias
 
 
-def _creer_collectifs(dossier: Dossier, donnees_collectifs: list[dict]) -> list[dict]:
-    """Enregistre les collectifs, puis tous leurs créneaux, puis tous leurs bilans (une requête
-    par table, dans l'ordre du document) ; rend les documents des collectifs, faits depuis ces
-    objets sans relire la base."""
+def _creer_collectifs(
+    dossier: Dossier, donnees_collectifs: list[dict], ecriture: "Ecriture"
+) -> list[dict]:
+    """Enregistre les collectifs, puis tous leurs créneaux, puis tous leurs bilans (une
+    instruction par table, dans l'ordre du document) ; rend les documents des collectifs, faits
+    depuis ces objets sans relire la base."""
     collectifs = [
         _collectif(dossier, ordre, donnees) for ordre, donnees in enumerate(donnees_collectifs)
     ]
-    _inserer(collectifs)  # les clés primaires reviennent de la base (RETURNING)
+    ecriture.inserer(collectifs)  # clés tirées d'avance, ou rendues par la base (RETURNING)
     paires = list(zip(collectifs, donnees_collectifs, strict=True))
     creneaux = [_creneaux(collectif, donnees) for collectif, donnees in paires]
     bilans = [_bilan(collectif, donnees) for collectif, donnees in paires]
-    _inserer([creneau for liste in creneaux for creneau in liste])
-    _inserer([bilan for bilan in bilans if bilan is not None])
+    ecriture.inserer([creneau for liste in creneaux for creneau in liste])
+    ecriture.inserer([bilan for bilan in bilans if bilan is not None])
     return [
         collectif_vers_document(collectif, creneaux=liste, bilan=bilan)
         for collectif, liste, bilan in zip(collectifs, creneaux, bilans, strict=True)
     ]
+
+
+def _envoi_groupe_possible(base) -> bool:
+    """Vrai sur PostgreSQL quand les paramètres sont fusionnés à la requête côté client (le
+    réglage par défaut de Django, sans ``server_side_binding``) : plusieurs instructions
+    séparées par « ; » partent alors en un seul message (protocole simple)."""
+    return base.vendor == "postgresql" and not base.settings_dict["OPTIONS"].get(
+        "server_side_binding"
+    )
+
+
+class ReserveCles:
+    """Clés primaires tirées d'avance des séquences PostgreSQL, pour écrire les lignes d'un
+    fichier (dossier, collectifs et leurs créneaux) sans attendre que la base rende la clé de
+    chaque parent : toutes ses instructions partent alors en un seul envoi.
+
+    Une clé tirée et pas utilisée (fichier refusé, fin du lot) laisse un trou dans la
+    numérotation, comme une transaction annulée : les séquences ne promettent pas mieux, et
+    rien ne dépend de la continuité des clés.
+    """
+
+    def __init__(self, base):
+        self.base = base
+        self.cles: dict[type, deque] = {}
+
+    def completer(self, besoins: dict[type, int]) -> None:
+        """Complète la réserve jusqu'à ``besoins`` clés par modèle, en une requête."""
+        manquants = {
+            modele: nombre - len(self.cles.get(modele, ()))
+            for modele, nombre in besoins.items()
+            if nombre > len(self.cles.get(modele, ()))
+        }
+        if not manquants:
+            return
+        colonnes, parametres = [], []
+        for modele, nombre in manquants.items():
+            colonnes.append(
+                "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+            )
+            parametres += [modele._meta.db_table, modele._meta.pk.column, nombre]
+        with self.base.cursor() as curseur:
+            curseur.execute(f"SELECT {', '.join(colonnes)}", parametres)
+            ligne = curseur.fetchone()
+        for modele, valeurs in zip(manquants, ligne, strict=True):
+            self.cles.setdefault(modele, deque()).extend(valeurs)
+
+    def prendre(self, modele, nombre: int) -> list[int]:
+        self.completer({modele: nombre})
+        reserve = self.cles[modele]
+        return [reserve.popleft() for _ in range(nombre)]
+
+
+class Ecriture:
+    """Les insertions d'un fichier et sa transaction.
+
+    Sur PostgreSQL (``_envoi_groupe_possible``), chaque objet reçoit une clé de la réserve et
+    son ``INSERT`` attend ; ``envoyer`` les fait partir tous ensemble, précédés du
+    ``SET LOCAL synchronous_commit TO OFF`` de l'import (docs/adr/0004) : un aller-retour avec
+    le serveur pour tout le fichier au lieu d'un par table. Ailleurs, ou pour un modèle que
+    ``_insertion_directe_possible`` écarte, ``inserer`` écrit tout de suite (``_inserer``), après
+    ce qui attendait. Les lignes écrites sont les mêmes dans tous les cas.
+
+    ``transaction()`` est la transaction du fichier. Hors de toute transaction Django (la
+    commande), quand tout part en un envoi, le ``BEGIN`` et le ``COMMIT`` font partie du même
+    message que les ``INSERT`` (PostgreSQL exécute un message de plusieurs instructions dans
+    l'ordre et s'arrête à la première erreur) : une erreur laisse la transaction ouverte en
+    échec, que ``transaction()`` annule aussitôt (``ROLLBACK``). Sinon, c'est un
+    ``transaction.atomic()`` de Django, qui n'est qu'un point de sauvegarde quand l'appelant a
+    déjà ouvert une transaction.
+    """
+
+    def __init__(self, base, reserve: ReserveCles | None):
+        self.base = base
+        self.reserve = reserve
+        self.message_unique = False
+        self.instructions: list[str] = []
+        self.parametres: list = []
+        self.objets: list = []
+
+    @contextlib.contextmanager
+    def transaction(self):
+        base = self.base
+        self.message_unique = (
+            self.reserve is not None
+            and base.get_autocommit()
+            and not base.in_atomic_block
+            and all(
+                _insertion_directe_possible(base, modele, par_save=modele in _PAR_SAVE)
+                for modele in _MODELES_IMPORTES
+            )
+        )
+        if not self.message_unique:
+            with transaction.atomic(using=base.alias):
+                self._commencer()
+                yield
+            return
+        self._commencer()
+        try:
+            yield
+        except BaseException:
+            # Une erreur dans le message (ou à son COMMIT, qui termine alors la transaction) :
+            # ce qui n'est pas terminé est annulé, et la connexion resservira.
+            if base.connection is not None and base.connection.info.transaction_status != (
+                pq.TransactionStatus.IDLE
+            ):
+                with base.cursor() as curseur:
+                    curseur.execute("ROLLBACK")
+            raise
+        finally:
+            self.instructions, self.parametres, self.objets = [], [], []
+
+    def _commencer(self) -> None:
+        """Dans la transaction du fichier, avant toute écriture."""
+        if self.base.vendor != "postgresql":
+            return
+        if self.reserve is not None:
+            self.instructions.append(_SYNCHRONOUS_COMMIT_OFF)
+        else:
+            with self.base.cursor() as curseur:
+                curseur.execute(_SYNCHRONOUS_COMMIT_OFF)
+
+    def inserer(self, objets: list, *, par_save: bool = False) -> None:
+        if not objets:
+            return
+        modele = type(objets[0])
+        if self.reserve is None or not _insertion_directe_possible(
+            self.base, modele, par_save=par_save
+        ):
+            if self.message_unique:  # exclu par transaction() : ce serait hors transaction
+                raise RuntimeError(f"{modele.__name__} ne peut pas attendre le message unique")
+            self.envoyer()  # ce qui attendait part d'abord : l'ordre des écritures est gardé
+            _inserer(objets, par_save=par_save)
+            return
+        for objet, cle in zip(objets, self.reserve.prendre(modele, len(objets)), strict=True):
+            objet.pk = cle
+        champs = modele._meta.concrete_fields  # clé primaire comprise : elle est connue
+        cle = (self.base.vendor, modele, len(objets), "cles")
+        if cle not in _REQUETES_INSERT:
+            nom = self.base.ops.quote_name
+            ligne = f"({', '.join(['%s'] * len(champs))})"
+            _REQUETES_INSERT[cle] = (
+                f"INSERT INTO {nom(modele._meta.db_table)} "
+                f"({', '.join(nom(f.column) for f in champs)}) "
+                f"VALUES {', '.join([ligne] * len(objets))}"
+            )
+        self.instructions.append(_REQUETES_INSERT[cle])
+        self.parametres += [
+            f.get_db_prep_save(f.pre_save(o, True), self.base) for o in objets for f in champs
+        ]
+        self.objets += objets
+
+    def envoyer(self) -> None:
+        """Fait partir ce qui attend ; en message unique, c'est aussi la validation."""
+        instructions = self.instructions
+        if self.message_unique:
+            instructions = ["BEGIN", *instructions, "COMMIT"]
+        elif not instructions:
+            return
+        with self.base.cursor() as curseur:
+            curseur.execute("; ".join(instructions), self.parametres or None)
+        for objet in self.objets:
+            objet._state.adding = False
+            objet._state.db = self.base.alias
+        self.instructions, self.parametres, self.objets = [], [], []
 
 
 def _champ_porteur_manquant(siret: str) -> ErreurFormat:
@@ -255,6 +429,18 @@ def _nouveau_porteur(donnees: dict, siret: str, code_departement: str) -> Porteu
         departement_id=code_departement,
     )
 
+
+# PostgreSQL : la validation de la transaction d'un fichier n'attend pas l'écriture du journal
+# sur disque (docs/adr/0004-import-synchronous-commit.md). Compromis propre à un import en masse
+# idempotent : si le serveur s'arrête brutalement, les derniers fichiers validés (moins d'une
+# seconde) peuvent être perdus, jamais à moitié écrits ni corrompus ; relancer la commande les
+# importe de nouveau (les autres sont ignorés par leur référence). ``LOCAL`` : le réglage ne vaut
+# que pour cette transaction, pas pour le reste de la connexion.
+_SYNCHRONOUS_COMMIT_OFF = "SET LOCAL synchronous_commit TO OFF"
+
+# Ce que l'import écrit, et ce qu'il enregistre un par un avec ``save()`` (le reste par lots).
+_MODELES_IMPORTES = (Porteur, Dossier, Collectif, Creneau, BilanAction, Evaluation)
+_PAR_SAVE = (Dossier, Evaluation, Porteur)
 
 _INCONNU = object()  # SIRET pas encore cherché en base (≠ None : cherché, absent)
 
@@ -280,6 +466,8 @@ class LotImport:
         self.porteurs: dict[str, Porteur | None] = {}
         self.departements: set[str] = set()
         self.parametres: dict = {}
+        base = transaction.get_connection()
+        self.reserve = ReserveCles(base) if _envoi_groupe_possible(base) else None
 
     # --- résolution d'un paquet, une requête par table ------------------------------------
     def preparer(self, documents: list[dict]) -> None:
@@ -297,6 +485,31 @@ class LotImport:
         self.porteurs = {siret: trouves.get(siret) for siret in sirets}
         self.departements = set(Departement.objects.values_list("code", flat=True))
         self.parametres = parametres_des_annees({int(d["annee_scolaire"][:4]) for d in documents})
+        if self.reserve is not None:
+            self._reserver_cles(documents)
+
+    def _reserver_cles(self, documents: list[dict]) -> None:
+        """Les clés dont le paquet aura besoin, en une requête : un dossier et une évaluation
+        par document pas encore importé, ses collectifs, créneaux et bilans, un porteur par
+        SIRET inconnu (un document refusé ensuite laisse les siennes au suivant)."""
+        a_importer = [d for d in documents if self.references.get(d.get("reference")) is None]
+        collectifs = [c for d in a_importer for c in d.get("collectifs") or []]
+        besoins = {
+            Dossier: len(a_importer),
+            Evaluation: len(a_importer),
+            Collectif: len(collectifs),
+            Creneau: sum(len(c.get("creneaux") or []) for c in collectifs),
+            BilanAction: sum(1 for c in collectifs if c.get("bilan")),
+            Porteur: sum(1 for siret, porteur in self.porteurs.items() if porteur is None),
+        }
+        base = self.reserve.base
+        self.reserve.completer(
+            {
+                modele: nombre
+                for modele, nombre in besoins.items()
+                if _insertion_directe_possible(base, modele, par_save=modele in _PAR_SAVE)
+            }
+        )
 
     # --- un document ----------------------------------------------------------------------
     def _deja_importe(self, reference: str | None) -> Dossier | None:
@@ -308,7 +521,9 @@ class LotImport:
             )
         return self.references[reference]
 
-    def _porteur(self, document: dict, code_departement: str, nouveaux: dict) -> Porteur:
+    def _porteur(
+        self, document: dict, code_departement: str, nouveaux: dict, ecriture: Ecriture
+    ) -> Porteur:
         """Le porteur du SIRET, trouvé ou créé ; ``nouveaux`` reçoit celui qui est créé."""
         donnees = document.get("porteur") or {}
         siret = donnees.get("siret")
@@ -326,7 +541,7 @@ class LotImport:
         if not donnees.get("nom"):
             raise _champ_porteur_manquant(siret)
         porteur = _nouveau_porteur(donnees, siret, code_departement)
-        porteur.save(force_insert=True)
+        ecriture.inserer([porteur], par_save=True)
         nouveaux[siret] = porteur
         return porteur
 
@@ -356,10 +571,10 @@ class LotImport:
                 "pas de « reference » : importer de nouveau ce fichier créerait un second dossier"
             )
         nouveaux: dict[str, Porteur] = {}
+        ecriture = Ecriture(transaction.get_connection(), self.reserve)
         try:
-            with transaction.atomic():
-                _valider_sans_attendre_le_disque()
-                porteur = self._porteur(document, code_departement, nouveaux)
+            with ecriture.transaction():
+                porteur = self._porteur(document, code_departement, nouveaux, ecriture)
                 dossier = Dossier(
                     porteur=porteur,
                     departement_id=code_departement,
@@ -367,8 +582,8 @@ class LotImport:
                     depose_le=timezone.now(),
                     **_champs_dossier(document),
                 )
-                _inserer([dossier], par_save=True)
-                collectifs = _creer_collectifs(dossier, document["collectifs"])
+                ecriture.inserer([dossier], par_save=True)
+                collectifs = _creer_collectifs(dossier, document["collectifs"], ecriture)
                 # L'évaluation figée part des objets tout juste enregistrés : le même document
                 # que dossier_vers_document relirait en base, sans le relire.
                 entree = dossier_vers_document(dossier, avec_decision=False, collectifs=collectifs)
@@ -378,7 +593,8 @@ class LotImport:
                     document=entree,
                     parametres=self.parametres[annee],
                 )
-                _inserer([evaluation], par_save=True)
+                ecriture.inserer([evaluation], par_save=True)
+                ecriture.envoyer()
         except IntegrityError as exc:
             # Le porteur lu d'avance a pu disparaître, ou un autre import concurrent créer le
             # même SIRET : il sera cherché de nouveau en base.
@@ -437,22 +653,6 @@ class LotImport:
                 yield self.importer_document(element)
             except ErreurFormat as exc:
                 yield ResultatImport("refuse", problemes=exc.problemes)
-
-
-def _valider_sans_attendre_le_disque() -> None:
-    """PostgreSQL : la validation de cette transaction n'attend pas l'écriture du journal sur
-    disque (``SET LOCAL synchronous_commit TO OFF``, voir docs/adr/0004).
-
-    Compromis propre à un import en masse idempotent : si le serveur s'arrête brutalement, les
-    derniers fichiers validés (moins d'une seconde) peuvent être perdus, jamais à moitié écrits
-    ni corrompus ; relancer la commande les importe de nouveau (les autres sont ignorés par leur
-    référence). ``LOCAL`` : le réglage ne vaut que pour cette transaction, pas pour le reste de
-    la connexion. Sans effet (et pas envoyé) sur SQLite.
-    """
-    base = transaction.get_connection()
-    if base.vendor == "postgresql":
-        with base.cursor() as curseur:
-            curseur.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def importer_lot(sources: Iterable[Source]) -> Iterator[ResultatImport]:

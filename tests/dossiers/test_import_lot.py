@@ -9,6 +9,7 @@ porteur qu'il avait créé, et ce porteur annulé ne sert pas au fichier suivant
 import copy
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,10 @@ from django.utils import timezone
 from collectifs.models import Collectif, Creneau
 from dossiers import importation
 from dossiers.evaluation import empreinte, evaluation_a_figer, evaluer_dossier
-from dossiers.exportation import dossier_vers_document
+from dossiers.exportation import collectif_vers_document, dossier_vers_document
 from dossiers.importation import (
+    Ecriture,
+    ReserveCles,
     _bilan,
     _champs_dossier,
     _collectif,
@@ -65,6 +68,13 @@ def refuse_par_la_base(document: dict) -> dict:
 
 def octets(document: dict) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def instructions(envoi: str) -> list[str]:
+    """Le début de chaque instruction d'un envoi de plusieurs instructions (« ; »)."""
+    return re.findall(
+        r'(?:^|; )(BEGIN|COMMIT|SET LOCAL synchronous_commit TO OFF|INSERT INTO "\w+")', envoi
+    )
 
 
 def comptes() -> dict[str, int]:
@@ -226,8 +236,10 @@ def test_lot_deja_importe_ignore_en_requetes_bornees(tmp_path):
 
 
 def test_lot_nombre_de_requetes_par_fichier_borne(tmp_path):
-    """Par fichier : l'ouverture et la fin de sa transaction, le dossier, ses collectifs, ses
-    créneaux, son évaluation (et le porteur s'il est nouveau) ; plus quatre requêtes par paquet."""
+    """Par fichier, sur SQLite : l'ouverture et la fin de sa transaction, le dossier, ses
+    collectifs, ses créneaux, son évaluation (et le porteur s'il est nouveau) ; sur PostgreSQL,
+    tout cela en un seul envoi. Plus quatre requêtes par paquet (et, sur PostgreSQL, une pour
+    tirer les clés)."""
     documents = [
         avec_porteur(exemple(reference=f"N-{i}"), siret_valide(9400 + i % 3), f"Porteur {i % 3}")
         for i in range(10)
@@ -235,10 +247,14 @@ def test_lot_nombre_de_requetes_par_fichier_borne(tmp_path):
     with CaptureQueriesContext(connection) as requetes:
         resultats = list(importer_lot(octets(d) for d in documents))
     assert [r.statut for r in resultats] == ["importe"] * 10
-    par_fichier = 7 if connection.vendor == "postgresql" else 6  # + SET LOCAL sur PostgreSQL
-    assert len(requetes) <= 4 + 10 * par_fichier + 3, [
-        q["sql"][:80] for q in requetes.captured_queries
-    ]
+    if connection.vendor == "postgresql":
+        ecritures = [q for q in requetes.captured_queries if "INSERT" in q["sql"]]
+        assert len(ecritures) == 10  # un envoi par fichier : porteur, dossier, collectifs…
+        # Dans la transaction du test, chaque fichier a son point de sauvegarde (pris, puis
+        # libéré) ; la commande n'en a pas : BEGIN et COMMIT partent dans l'envoi.
+        assert len(requetes) == 5 + 10 * 3, [q["sql"][:80] for q in requetes.captured_queries]
+        return
+    assert len(requetes) <= 4 + 10 * 6 + 3, [q["sql"][:80] for q in requetes.captured_queries]
 
 
 def test_lot_evaluation_figee_identique_a_celle_relue_en_base(tmp_path):
@@ -278,11 +294,22 @@ def test_lot_departement_inconnu_puis_fichier_valide(tmp_path):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="réglage propre à PostgreSQL")
 def test_postgresql_validation_asynchrone_limitee_a_la_transaction_du_fichier(tmp_path):
+    """Dans une transaction déjà ouverte par l'appelant (ici celle du test), le fichier a son
+    point de sauvegarde et ses écritures partent en un envoi, qui commence par le réglage
+    ``LOCAL`` de la validation (la commande, elle, l'envoie avec BEGIN et COMMIT : voir
+    test_import_message_unique.py)."""
     with CaptureQueriesContext(connection) as requetes:
         resultats = list(importer_lot([octets(exemple(reference="PG-1"))]))
     assert resultats[0].statut == "importe"
-    sql = [q["sql"] for q in requetes.captured_queries]
-    assert "SET LOCAL synchronous_commit TO OFF" in sql
+    (envoi,) = [q["sql"] for q in requetes.captured_queries if "INSERT" in q["sql"]]
+    assert instructions(envoi) == [
+        "SET LOCAL synchronous_commit TO OFF",
+        'INSERT INTO "porteurs_porteur"',
+        'INSERT INTO "dossiers_dossier"',
+        'INSERT INTO "collectifs_collectif"',
+        'INSERT INTO "collectifs_creneau"',
+        'INSERT INTO "dossiers_evaluation"',
+    ]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite ne borne pas les textes")
@@ -327,9 +354,48 @@ def colonnes(objet, *sans: str) -> dict:
     return {k: v for k, v in ligne.items() if k != "id" and k not in sans}
 
 
-def test_inserer_ecrit_ce_qu_ecrivent_save_et_bulk_create():
-    """Les mêmes objets, enregistrés par l'ORM d'un côté et par ``_inserer`` de l'autre, donnent
-    les mêmes lignes : dossier (décidé, tous champs), collectifs, créneaux, bilans, évaluation."""
+def enregistrer(document: dict, porteur, instant, inserer) -> tuple:
+    """Dossier, collectifs, créneaux, bilans et évaluation du document, enregistrés par
+    ``inserer(objets, par_save=…)`` ; ``inserer=None`` : par l'ORM (save et bulk_create)."""
+    dossier = Dossier(
+        porteur=porteur,
+        departement_id="59",
+        annee=2025,
+        depose_le=instant,
+        **_champs_dossier(document),
+    )
+    if inserer:
+        inserer([dossier], par_save=True)
+    else:
+        dossier.save(force_insert=True)
+    collectifs = [_collectif(dossier, i, c) for i, c in enumerate(document["collectifs"])]
+    (inserer or Collectif.objects.bulk_create)(collectifs)
+    paires = list(zip(collectifs, document["collectifs"], strict=True))
+    creneaux = [cr for c, donnees in paires for cr in _creneaux(c, donnees)]
+    bilans = [_bilan(c, donnees) for c, donnees in paires]
+    (inserer or Creneau.objects.bulk_create)(creneaux)
+    (inserer or BilanAction.objects.bulk_create)(bilans)
+    # Le document d'entrée fait depuis les objets en mémoire, comme à l'import (sans relire).
+    entree = dossier_vers_document(
+        dossier,
+        avec_decision=False,
+        collectifs=[
+            collectif_vers_document(
+                c, creneaux=[cr for cr in creneaux if cr.collectif is c], bilan=b
+            )
+            for c, b in zip(collectifs, bilans, strict=True)
+        ],
+    )
+    evaluation = evaluation_a_figer(dossier, Evaluation.Motif.IMPORT, document=entree)
+    if inserer:
+        inserer([evaluation], par_save=True)
+    else:
+        evaluation.save(force_insert=True)
+    return dossier, collectifs, creneaux, bilans, evaluation
+
+
+def document_complet() -> dict:
+    """Un dossier décidé, deux collectifs avec créneaux et bilans : tous les champs écrits."""
     document = exemple("06-deux-collectifs-un-refuse", reference=None)
     document["instruction"] = {
         "decision": "accepte",
@@ -339,48 +405,82 @@ def test_inserer_ecrit_ce_qu_ecrivent_save_et_bulk_create():
     }
     for collectif in document["collectifs"]:
         collectif["bilan"] = BILAN
-    porteur, instant = PorteurFactory(), timezone.now()
+    return document
 
-    def dossier():
-        champs = _champs_dossier(document)
-        return Dossier(
-            porteur=porteur, departement_id="59", annee=2025, depose_le=instant, **champs
-        )
 
-    par_orm, direct = dossier(), dossier()
-    par_orm.save(force_insert=True)
-    _inserer([direct], par_save=True)
-    assert direct.pk and not direct._state.adding and direct.pk != par_orm.pk
-    assert colonnes(par_orm) == colonnes(direct)
-
-    enregistres = {}
-    for parent, inserer in ((par_orm, None), (direct, _inserer)):
-        collectifs = [_collectif(parent, i, c) for i, c in enumerate(document["collectifs"])]
-        (inserer or Collectif.objects.bulk_create)(collectifs)
-        paires = list(zip(collectifs, document["collectifs"], strict=True))
-        creneaux = [cr for c, donnees in paires for cr in _creneaux(c, donnees)]
-        bilans = [_bilan(c, donnees) for c, donnees in paires]
-        (inserer or Creneau.objects.bulk_create)(creneaux)
-        (inserer or BilanAction.objects.bulk_create)(bilans)
-        entree = dossier_vers_document(parent, avec_decision=False)
-        evaluation = evaluation_a_figer(parent, Evaluation.Motif.IMPORT, document=entree)
-        if inserer:
-            inserer([evaluation], par_save=True)
-        else:
-            evaluation.save(force_insert=True)
-        enregistres[inserer] = (collectifs, creneaux, bilans, evaluation)
-
-    for objets_orm, objets_directs in zip(
-        enregistres[None][:3], enregistres[_inserer][:3], strict=True
-    ):
-        assert len(objets_orm) == len(objets_directs) > 0
-        for a, b in zip(objets_orm, objets_directs, strict=True):
+def assert_memes_lignes(par_orm: tuple, autres: tuple) -> None:
+    assert colonnes(par_orm[0]) == colonnes(autres[0])
+    for objets_orm, objets_autres in zip(par_orm[1:4], autres[1:4], strict=True):
+        assert len(objets_orm) == len(objets_autres) > 0
+        for a, b in zip(objets_orm, objets_autres, strict=True):
+            assert b.pk and not b._state.adding
             assert colonnes(a, "dossier_id", "collectif_id", "soumis_le") == colonnes(
                 b, "dossier_id", "collectif_id", "soumis_le"
             )
-    assert colonnes(enregistres[None][3], "dossier_id") == colonnes(
-        enregistres[_inserer][3], "dossier_id"
+    assert colonnes(par_orm[4], "dossier_id") == colonnes(autres[4], "dossier_id")
+    # Les liens entre objets pointent sur les lignes écrites par le même chemin.
+    dossier, collectifs, creneaux, _, evaluation = autres
+    assert {c.dossier_id for c in Collectif.objects.filter(pk__in=[c.pk for c in collectifs])} == {
+        dossier.pk
+    }
+    assert {c.collectif_id for c in Creneau.objects.filter(pk__in=[c.pk for c in creneaux])} <= {
+        c.pk for c in collectifs
+    }
+    assert Evaluation.objects.get(pk=evaluation.pk).dossier_id == dossier.pk
+
+
+def test_inserer_ecrit_ce_qu_ecrivent_save_et_bulk_create():
+    """Les mêmes objets, enregistrés par l'ORM d'un côté et par ``_inserer`` de l'autre, donnent
+    les mêmes lignes : dossier (décidé, tous champs), collectifs, créneaux, bilans, évaluation."""
+    document, porteur, instant = document_complet(), PorteurFactory(), timezone.now()
+    par_orm = enregistrer(document, porteur, instant, None)
+    direct = enregistrer(document, porteur, instant, _inserer)
+    assert direct[0].pk != par_orm[0].pk
+    assert_memes_lignes(par_orm, direct)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="envoi groupé propre à PostgreSQL")
+def test_ecriture_groupee_ecrit_ce_qu_ecrivent_save_et_bulk_create():
+    """Sur PostgreSQL, les clés tirées d'avance et toutes les instructions en un envoi : les
+    mêmes lignes que l'ORM, et rien n'est écrit avant l'envoi."""
+    document, porteur, instant = document_complet(), PorteurFactory(), timezone.now()
+    par_orm = enregistrer(document, porteur, instant, None)
+    ecriture = Ecriture(connection, ReserveCles(connection))
+    with CaptureQueriesContext(connection) as requetes:
+        groupe = enregistrer(document, porteur, instant, ecriture.inserer)
+    assert all("INSERT" not in q["sql"] for q in requetes.captured_queries)
+    assert groupe[0].pk and not Dossier.objects.filter(pk=groupe[0].pk).exists()
+    with CaptureQueriesContext(connection) as requetes:
+        ecriture.envoyer()
+    (envoi,) = requetes.captured_queries
+    assert instructions(envoi["sql"]) == [
+        'INSERT INTO "dossiers_dossier"',
+        'INSERT INTO "collectifs_collectif"',
+        'INSERT INTO "collectifs_creneau"',
+        'INSERT INTO "seances_bilanaction"',
+        'INSERT INTO "dossiers_evaluation"',
+    ]
+    assert_memes_lignes(par_orm, groupe)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="séquences de PostgreSQL")
+def test_reserve_de_cles_en_une_requete_puis_completee_au_besoin():
+    reserve = ReserveCles(connection)
+    with CaptureQueriesContext(connection) as requetes:
+        reserve.completer({Dossier: 3, Collectif: 5})
+        reserve.completer({Dossier: 2})  # déjà en réserve : aucune requête
+    assert len(requetes) == 1
+    dossiers = reserve.prendre(Dossier, 3)
+    assert dossiers == sorted(dossiers) and len(set(dossiers)) == 3
+    with CaptureQueriesContext(connection) as requetes:
+        encore = reserve.prendre(Dossier, 2)  # réserve vide : complétée
+    assert len(requetes) == 1 and min(encore) > max(dossiers)
+    # Les clés tirées ne reviennent jamais : la base n'en redonne pas une déjà tirée.
+    nouveau = Dossier.objects.create(
+        porteur=PorteurFactory(), departement_id="59", annee=2025, reference="APRES-RESERVE"
     )
+    assert nouveau.pk > max(encore)
+    assert len(reserve.prendre(Collectif, 5)) == 5
 
 
 def test_inserer_par_requetes_bornees_sur_sqlite():
