@@ -111,7 +111,7 @@ def ouvrir_session() -> tuple[str, str]:
     agent = Utilisateur.objects.get(email=AGENT)
     session = SessionStore()
     session[SESSION_KEY] = str(agent.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "comptes.backends.ModelBackendAvecDepartement"
     session[HASH_SESSION_KEY] = agent.get_session_auth_hash()
     session[CLE_ACTIVITE] = int(time.time())  # activité récente : pas de réécriture de session
     session.set_expiry(settings.CLAS_INACTIVITE_CAF_SECONDES)

@@ -170,7 +170,7 @@ LOGOUT_REDIRECT_URL = "connexion"
 AUTHENTICATION_BACKENDS = [
     # D'abord le verrouillage (django-axes), puis la vérification du mot de passe.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "comptes.backends.ModelBackendAvecDepartement",
 ]
 # Verrouillage : 5 échecs pour un même couple (courriel, adresse IP) bloquent ce couple 30 min.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -38,7 +38,7 @@ ACCUEIL_PAR_ROLE = {
     Role.ADMIN: "admin:index",
 }
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "comptes.backends.ModelBackendAvecDepartement"
 SESSION_EMAIL_INSCRIPTION = "inscription_email"
 
 
