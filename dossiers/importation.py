@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import NOT_PROVIDED, signals
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 from psycopg import pq
 
@@ -247,6 +248,14 @@ def _creer_collectifs(
     ]
 
 
+def _cle_tiree_possible(base, modele, *, par_save: bool) -> bool:
+    """Vrai si l'``INSERT`` de ce modèle peut attendre l'envoi groupé : insertion directe
+    possible, et une clé numérotée par une séquence, que ``ReserveCles`` sait tirer."""
+    return isinstance(modele._meta.pk, AutoFieldMixin) and _insertion_directe_possible(
+        base, modele, par_save=par_save
+    )
+
+
 def _envoi_groupe_possible(base) -> bool:
     """Vrai sur PostgreSQL quand les paramètres sont fusionnés à la requête côté client (le
     réglage par défaut de Django, sans ``server_side_binding``) : plusieurs instructions
@@ -284,7 +293,8 @@ class ReserveCles:
             colonnes.append(
                 "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
             )
-            parametres += [modele._meta.db_table, modele._meta.pk.column, nombre]
+            nom = self.base.ops.quote_name
+            parametres += [nom(modele._meta.db_table), modele._meta.pk.column, nombre]
         with self.base.cursor() as curseur:
             curseur.execute(f"SELECT {', '.join(colonnes)}", parametres)
             ligne = curseur.fetchone()
@@ -304,7 +314,7 @@ class Ecriture:
     son ``INSERT`` attend ; ``envoyer`` les fait partir tous ensemble, précédés du
     ``SET LOCAL synchronous_commit TO OFF`` de l'import (docs/adr/0004) : un aller-retour avec
     le serveur pour tout le fichier au lieu d'un par table. Ailleurs, ou pour un modèle que
-    ``_insertion_directe_possible`` écarte, ``inserer`` écrit tout de suite (``_inserer``), après
+    ``_cle_tiree_possible`` écarte, ``inserer`` écrit tout de suite (``_inserer``), après
     ce qui attendait. Les lignes écrites sont les mêmes dans tous les cas.
 
     ``transaction()`` est la transaction du fichier. Hors de toute transaction Django (la
@@ -332,7 +342,7 @@ class Ecriture:
             and base.get_autocommit()
             and not base.in_atomic_block
             and all(
-                _insertion_directe_possible(base, modele, par_save=modele in _PAR_SAVE)
+                _cle_tiree_possible(base, modele, par_save=modele in _PAR_SAVE)
                 for modele in _MODELES_IMPORTES
             )
         )
@@ -370,9 +380,7 @@ class Ecriture:
         if not objets:
             return
         modele = type(objets[0])
-        if self.reserve is None or not _insertion_directe_possible(
-            self.base, modele, par_save=par_save
-        ):
+        if self.reserve is None or not _cle_tiree_possible(self.base, modele, par_save=par_save):
             if self.message_unique:  # exclu par transaction() : ce serait hors transaction
                 raise RuntimeError(f"{modele.__name__} ne peut pas attendre le message unique")
             self.envoyer()  # ce qui attendait part d'abord : l'ordre des écritures est gardé
@@ -507,7 +515,7 @@ class LotImport:
             {
                 modele: nombre
                 for modele, nombre in besoins.items()
-                if _insertion_directe_possible(base, modele, par_save=modele in _PAR_SAVE)
+                if _cle_tiree_possible(base, modele, par_save=modele in _PAR_SAVE)
             }
         )
 
