@@ -69,6 +69,33 @@ COMMUNES = [
 ]
 
 
+def bilan_genere(collectif, rng, origine: str, soumis_le, **autres):
+    """Le bilan de l'action soumis d'un collectif du banc, aux valeurs tirées de ``rng``
+    (vraisemblables : 7 à 13 inscrits, 40 à 70 séances…). Partagé avec bench_national.py."""
+    from seances.models import BilanAction
+
+    inscrits = rng.randint(7, 13)
+    filles = rng.randint(0, inscrits)
+    return BilanAction(
+        collectif=collectif,
+        statut=BilanAction.Statut.SOUMIS,
+        origine=origine,
+        enfants_inscrits=inscrits,
+        filles=filles,
+        garcons=inscrits - filles,
+        familles=rng.randint(5, inscrits),
+        seances_realisees=rng.randint(40, 70),
+        heures_realisees=Decimal(rng.randint(600, 1100)) / 10,
+        taux_presence=Decimal(rng.randint(60, 98)) / 100,
+        intervenants_salaries=rng.randint(0, 3),
+        intervenants_benevoles=rng.randint(0, 3),
+        actions_parents=rng.randint(0, 8),
+        rencontres_ecole=rng.randint(0, 6),
+        soumis_le=soumis_le,
+        **autres,
+    )
+
+
 def _django():
     import django
 
@@ -182,26 +209,7 @@ def peupler(par_departement: int, graine: int) -> dict:
                 for j in range(3)
             )
             BilanAction.objects.bulk_create(
-                (
-                    BilanAction(
-                        collectif=c,
-                        statut=BilanAction.Statut.SOUMIS,
-                        origine=BilanAction.Origine.IMPORT,
-                        enfants_inscrits=(inscrits := rng.randint(7, 13)),
-                        filles=(filles := rng.randint(0, inscrits)),
-                        garcons=inscrits - filles,
-                        familles=rng.randint(5, inscrits),
-                        seances_realisees=rng.randint(40, 70),
-                        heures_realisees=Decimal(rng.randint(600, 1100)) / 10,
-                        taux_presence=Decimal(rng.randint(60, 98)) / 100,
-                        intervenants_salaries=rng.randint(0, 3),
-                        intervenants_benevoles=rng.randint(0, 3),
-                        actions_parents=rng.randint(0, 8),
-                        rencontres_ecole=rng.randint(0, 6),
-                        soumis_le=maintenant,
-                    )
-                    for c in collectifs
-                ),
+                (bilan_genere(c, rng, BilanAction.Origine.IMPORT, maintenant) for c in collectifs),
                 batch_size=2000,
             )
             Evaluation.objects.bulk_create(

@@ -53,7 +53,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench_bilan import COMMUNES  # noqa: E402
+from bench_bilan import COMMUNES, bilan_genere  # noqa: E402
 from bench_file import mesurer  # noqa: E402
 from bench_import import siret  # noqa: E402
 from bench_moteur import generer_dossier  # noqa: E402
@@ -411,23 +411,12 @@ def peupler(graine: int) -> dict:
     )
     BilanAction.objects.bulk_create(
         (
-            BilanAction(
-                collectif=c,
-                statut=BilanAction.Statut.SOUMIS,
-                origine=BilanAction.Origine.SAISIE,
-                enfants_inscrits=(inscrits := rng.randint(7, 13)),
-                filles=(filles := rng.randint(0, inscrits)),
-                garcons=inscrits - filles,
-                familles=rng.randint(5, inscrits),
-                seances_realisees=rng.randint(40, 70),
-                heures_realisees=Decimal(rng.randint(600, 1100)) / 10,
-                taux_presence=Decimal(rng.randint(60, 98)) / 100,
-                intervenants_salaries=rng.randint(0, 3),
-                intervenants_benevoles=rng.randint(0, 3),
-                actions_parents=rng.randint(0, 8),
-                rencontres_ecole=rng.randint(0, 6),
+            bilan_genere(
+                c,
+                rng,
+                BilanAction.Origine.SAISIE,
+                maintenant,
                 objectifs_atteints="Les enfants ont gagné en autonomie dans leur travail.",
-                soumis_le=maintenant,
             )
             for c in collectifs
             if c.dossier.etat == Etat.ACCEPTE

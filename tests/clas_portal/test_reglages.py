@@ -16,6 +16,7 @@ PRODUCTION_SURE = {
     "ALLOWED_HOSTS": "clas.caf.fr",
     "DATABASE_URL": "postgres://clas@db.interne:5432/clas",
     "CELERY_BROKER_URL": "redis://redis.interne:6379/0",
+    "CLAS_CLAMAV": "clamav.interne:3310",
 }
 
 
@@ -35,6 +36,7 @@ def manage(*args, **env):
             "SESSION_COOKIE_SECURE",
             "SECURE_HSTS_SECONDS",
             "DJANGO_SETTINGS_MODULE",
+            "CLAS_CLAMAV",
         }
     }
     propre.update({k: v for k, v in env.items() if v is not None})
@@ -52,6 +54,16 @@ def test_check_deploy_passe_sans_avertissement():
     r = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_SURE)
     assert r.returncode == 0, r.stderr
     assert "no issues" in r.stdout
+
+
+def test_check_deploy_signale_l_absence_d_antivirus():
+    """Sans antivirus, le démarrage reste permis, mais ``check --deploy`` le signale."""
+    r = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION_SURE, "CLAS_CLAMAV": None}
+    )
+    assert r.returncode != 0
+    assert "(clas.W001) CLAS_CLAMAV est vide" in r.stderr
+    assert manage("check", **{**PRODUCTION_SURE, "CLAS_CLAMAV": None}).returncode == 0
 
 
 @pytest.mark.parametrize(
