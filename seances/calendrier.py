@@ -374,13 +374,21 @@ class Regeneration:
 
 def regenerer(existantes: Iterable, calendrier: Calendrier) -> Regeneration:
     """Partage les séances existantes entre remplacées et conservées, et garde du calendrier
-    les séances qui ne doublent pas une séance conservée (même jour et même heure, ou jour
-    d'origine d'une séance déplacée)."""
+    les séances qui ne doublent pas une séance conservée : même jour et même heure, ou place
+    d'origine d'une séance déplacée (son jour et son heure d'origine ; tout son jour d'origine
+    si l'heure d'origine n'est pas connue : déplacée avant qu'elle soit gardée, ou sans heure)."""
     remplacees, conservees = [], []
     for seance in existantes:
         (remplacees if est_remplacable(seance) else conservees).append(seance)
     occupes = {(s.date, s.debut) for s in conservees}
-    jours_d_origine = {s.date_prevue for s in conservees if s.date_prevue is not None}
+    jours_d_origine = set()
+    for s in conservees:
+        if s.date_prevue is None:
+            continue
+        if s.debut_prevu is None:
+            jours_d_origine.add(s.date_prevue)
+        else:
+            occupes.add((s.date_prevue, s.debut_prevu))
     nouvelles = [
         p
         for p in calendrier.seances

@@ -113,7 +113,8 @@ class AjoutSeanceForm(SeanceDateMixin, forms.ModelForm):
 
 
 class DeplacementSeanceForm(SeanceDateMixin, forms.ModelForm):
-    """Nouvelle date et heure ; la date prévue à l'origine est gardée (``date_prevue``)."""
+    """Nouvelle date et heure ; la date et l'heure prévues à l'origine sont gardées
+    (``date_prevue``, ``debut_prevu``) au premier déplacement."""
 
     date = _champ_date("Nouvelle date")
     debut = _champ_heure("Nouvelle heure de début")
@@ -148,8 +149,11 @@ class DeplacementSeanceForm(SeanceDateMixin, forms.ModelForm):
         seance = super().save(commit=False)
         if seance.date_prevue is None:
             seance.date_prevue = self.date_origine
+            seance.debut_prevu = self.debut_origine
         if commit:
-            seance.save(update_fields=["date", "debut", "date_prevue", "modifiee_le"])
+            seance.save(
+                update_fields=["date", "debut", "date_prevue", "debut_prevu", "modifiee_le"]
+            )
         return seance
 
 

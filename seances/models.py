@@ -83,6 +83,12 @@ class Seance(models.Model):
         blank=True,
         help_text="renseignée quand la séance a été déplacée",
     )
+    debut_prevu = models.TimeField(
+        "heure prévue à l'origine",
+        null=True,
+        blank=True,
+        help_text="heure de début avant le premier déplacement (vide si elle n'était pas fixée)",
+    )
     motif_annulation = models.CharField("motif de l'annulation", max_length=255, blank=True)
     activite = models.CharField(
         "activité de la séance", max_length=20, choices=Activite.choices, blank=True

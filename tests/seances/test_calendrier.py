@@ -297,6 +297,7 @@ class SeanceExistante:
     statut: str = "prevue"
     appel_fait_le: datetime | None = None
     date_prevue: date | None = None
+    debut_prevu: time | None = None
 
 
 def test_regenerer_ne_remplace_que_les_seances_prevues_jamais_appelees():
@@ -323,3 +324,27 @@ def test_regenerer_ne_remplace_que_les_seances_prevues_jamais_appelees():
     # Le 13 (appel fait), le 20 (jour d'origine de la séance déplacée) et le 27 (annulée)
     # ne sont pas recréés.
     assert [s.date for s in r.nouvelles] == [date(2026, 1, 6)]
+
+
+def test_regenerer_une_seance_deplacee_ne_bloque_que_sa_place_d_origine():
+    """Deux créneaux le même jour : la séance de 14 h déplacée au lendemain ne recrée pas
+    celle de 14 h, mais n'empêche pas celle de 17 h du même jour. Sans heure d'origine connue
+    (déplacée avant qu'elle soit gardée), tout le jour d'origine reste bloqué."""
+    creneaux = [Creneau("mardi", time(14, 0), 60), Creneau("mardi", time(17, 0), 60)]
+    plan = planifier(creneaux, date(2026, 1, 5), date(2026, 1, 16), "59")
+    assert [(s.date, s.debut) for s in plan.seances] == [
+        (date(2026, 1, 6), time(14, 0)),
+        (date(2026, 1, 6), time(17, 0)),
+        (date(2026, 1, 13), time(14, 0)),
+        (date(2026, 1, 13), time(17, 0)),
+    ]
+    deplacee = SeanceExistante(
+        date(2026, 1, 7), time(14, 0), date_prevue=date(2026, 1, 6), debut_prevu=time(14, 0)
+    )
+    sans_heure_connue = SeanceExistante(
+        date(2026, 1, 14), time(14, 0), date_prevue=date(2026, 1, 13)
+    )
+
+    r = regenerer([deplacee, sans_heure_connue], plan)
+
+    assert [(s.date, s.debut) for s in r.nouvelles] == [(date(2026, 1, 6), time(17, 0))]

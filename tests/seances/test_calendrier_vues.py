@@ -146,7 +146,7 @@ def test_regenerer_demande_confirmation_et_garde_les_seances_appelees(
 
 
 def test_deplacer_garde_la_date_prevue(client, porteur_user, collectif):
-    seance = _seance(collectif, date(2025, 11, 18))
+    seance = _seance(collectif, date(2025, 11, 18), time(16, 45))
     client.force_login(porteur_user)
     url = reverse("seances:deplacer", args=[seance.pk])
     assert client.get(url).status_code == 200
@@ -154,15 +154,23 @@ def test_deplacer_garde_la_date_prevue(client, porteur_user, collectif):
     reponse = client.post(url, {"date": "2025-11-19", "debut": "14:00"})
     assert reponse.status_code == 302
     seance.refresh_from_db()
-    assert (seance.date, seance.debut, seance.date_prevue) == (
+    assert (seance.date, seance.debut, seance.date_prevue, seance.debut_prevu) == (
         date(2025, 11, 19),
         time(14, 0),
         date(2025, 11, 18),
+        time(16, 45),
     )
-    # Un second déplacement garde la date prévue à l'origine.
-    client.post(url, {"date": "2025-11-20", "debut": "14:00"})
+    # Un second déplacement garde la date et l'heure prévues à l'origine.
+    client.post(url, {"date": "2025-11-20", "debut": "15:00"})
     seance.refresh_from_db()
-    assert (seance.date, seance.date_prevue) == (date(2025, 11, 20), date(2025, 11, 18))
+    assert (seance.date, seance.debut, seance.date_prevue, seance.debut_prevu) == (
+        date(2025, 11, 20),
+        time(15, 0),
+        date(2025, 11, 18),
+        time(16, 45),
+    )
+    calendrier = client.get(reverse("seances:calendrier", args=[collectif.pk])).content.decode()
+    assert "déplacée (prévue le 18 novembre à 16:45)" in calendrier
 
 
 def test_deplacer_hors_periode_ou_sur_une_autre_seance_refuse(client, porteur_user, collectif):
