@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import psycopg
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.db.models import NOT_PROVIDED, signals
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
@@ -257,12 +258,15 @@ def _cle_tiree_possible(base, modele, *, par_save: bool) -> bool:
 
 
 def _envoi_groupe_possible(base) -> bool:
-    """Vrai sur PostgreSQL quand les paramètres sont fusionnés à la requête côté client (le
-    réglage par défaut de Django, sans ``server_side_binding``) : plusieurs instructions
-    séparées par « ; » partent alors en un seul message (protocole simple)."""
-    return base.vendor == "postgresql" and not base.settings_dict["OPTIONS"].get(
-        "server_side_binding"
-    )
+    """Vrai sur PostgreSQL quand les curseurs de la connexion fusionnent les paramètres à la
+    requête côté client (``psycopg.ClientCursor`` : le réglage par défaut de Django, sans
+    ``server_side_binding``) : plusieurs instructions séparées par « ; » partent alors en un
+    seul message (protocole simple)."""
+    if base.vendor != "postgresql":
+        return False
+    base.ensure_connection()
+    fabrique = getattr(base.connection, "cursor_factory", None)
+    return isinstance(fabrique, type) and issubclass(fabrique, psycopg.ClientCursor)
 
 
 class ReserveCles:
@@ -355,16 +359,28 @@ class Ecriture:
         try:
             yield
         except BaseException:
-            # Une erreur dans le message (ou à son COMMIT, qui termine alors la transaction) :
-            # ce qui n'est pas terminé est annulé, et la connexion resservira.
-            if base.connection is not None and base.connection.info.transaction_status != (
-                pq.TransactionStatus.IDLE
-            ):
-                with base.cursor() as curseur:
-                    curseur.execute("ROLLBACK")
-            raise
+            self._annuler()
+            raise  # l'exception d'origine, même si l'annulation a échoué
         finally:
             self.instructions, self.parametres, self.objets = [], [], []
+
+    def _annuler(self) -> None:
+        """Après une erreur en message unique. Une erreur dans le message laisse la transaction
+        ouverte en échec : ``ROLLBACK``, et la connexion resert pour le fichier suivant. Une
+        erreur au COMMIT l'a terminée : rien à faire. Une connexion perdue ou dans un état
+        inconnu (serveur arrêté, annulation interrompue), ou un ROLLBACK qui échoue : la
+        connexion est fermée, comme le fait ``transaction.atomic()`` ; Django en ouvrira une
+        autre pour le fichier suivant."""
+        base = self.base
+        statut = base.connection.info.transaction_status if base.connection else None
+        try:
+            if statut in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR):
+                with base.cursor() as curseur:
+                    curseur.execute("ROLLBACK")
+            elif statut not in (None, pq.TransactionStatus.IDLE):
+                base.close()
+        except Exception:
+            base.close()
 
     def _commencer(self) -> None:
         """Dans la transaction du fichier, avant toute écriture."""
@@ -615,6 +631,16 @@ class LotImport:
             # Une ligne : PostgreSQL ajoute au message un « DETAIL » qui recopie toute la ligne.
             cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ErreurFormat([f"(document) : refusé par la base de données : {cause}"]) from exc
+        except OperationalError as exc:
+            # La connexion perdue (serveur arrêté, redémarré) ou la requête annulée : rien de ce
+            # fichier n'est écrit ; les suivants passent par une nouvelle connexion.
+            cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ErreurFormat(
+                [
+                    "(document) : la base de données n'a pas pu enregistrer ce fichier "
+                    f"({cause}) ; rien n'en a été écrit, relancez l'import pour lui"
+                ]
+            ) from exc
         except (DatabaseError, ArithmeticError, OverflowError, ValidationError) as exc:
             # Filet de sécurité : une valeur que la base ne sait pas stocker n'arrête pas l'import
             # des autres fichiers ; la transaction a tout annulé pour celui-ci.

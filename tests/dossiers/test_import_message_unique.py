@@ -9,6 +9,7 @@ commande elle-même, pas celui des autres tests d'import (voir test_import_lot.p
 
 import copy
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection
 from django.db.models import signals
@@ -117,8 +118,11 @@ def test_erreurs_au_milieu_du_message_tout_annule_puis_fichier_suivant(tmp_path)
 
 def test_reference_enregistree_entre_temps_par_un_autre_import():
     """Le lot a lu les références au début du paquet ; un autre import enregistre la même
-    entre-temps : l'envoi du fichier est refusé par l'unicité, annulé, et le fichier est
-    compté comme déjà importé, sans doublon."""
+    entre-temps : l'envoi du fichier est refusé par l'unicité de la référence, annulé, et le
+    fichier est compté comme déjà importé, sans doublon. (Le porteur existe d'avance : seule la
+    référence peut entrer en conflit.)"""
+    (premier,) = importer_lot([octets(exemple(reference="AVANT"))])
+    assert premier.statut == "importe"
     document = exemple(reference="CONCURRENT")
     lot = LotImport()
     lot.preparer([document])
@@ -129,7 +133,8 @@ def test_reference_enregistree_entre_temps_par_un_autre_import():
     resultat = lot.importer_document(copy.deepcopy(document))
 
     assert resultat.statut == "ignore" and resultat.dossier.pk == autre.dossier.pk
-    assert Dossier.objects.count() == Evaluation.objects.count() == 1
+    assert Dossier.objects.count() == Evaluation.objects.count() == 2
+    assert Porteur.objects.count() == 1
     assert etat_de_la_connexion() == pq.TransactionStatus.IDLE
 
 
@@ -192,8 +197,46 @@ def test_cles_des_fichiers_refuses_reservees_pour_les_suivants(monkeypatch):
         exemple(reference="K-1", departement="20"),  # refusé avant d'écrire
         exemple(reference="K-2"),
         exemple(reference="K-3"),
+        refuse_par_la_base(exemple(reference="K-4")),  # refusé par la base : sa clé est perdue
+        exemple(reference="K-5"),
     ]
     resultats = list(importer_lot(octets(d) for d in documents))
-    assert [r.statut for r in resultats] == ["refuse", "importe", "importe"]
-    cles = [r.dossier.pk for r in resultats[1:]]
-    assert cles[1] == cles[0] + 1
+    assert [r.statut for r in resultats] == ["refuse", "importe", "importe", "refuse", "importe"]
+    k2, k3, k5 = (resultats[i].dossier.pk for i in (1, 2, 4))
+    assert (k3, k5) == (k2 + 1, k2 + 3)
+
+
+def test_connexion_perdue_pendant_un_fichier_les_suivants_importes(monkeypatch):
+    """Le serveur coupe la connexion juste avant l'envoi du deuxième fichier : ce fichier est
+    refusé avec un message clair, rien n'en est écrit, et les suivants passent par une nouvelle
+    connexion."""
+    envois = []
+    envoyer = Ecriture.envoyer
+
+    def couper_au_deuxieme(self):
+        envois.append(1)
+        if len(envois) == 2:
+            reglages = connection.settings_dict
+            with psycopg.connect(
+                dbname=reglages["NAME"],
+                user=reglages["USER"],
+                host=reglages["HOST"] or None,
+                port=reglages["PORT"] or None,
+                autocommit=True,
+            ) as autre:
+                autre.execute(
+                    "SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid]
+                )
+        return envoyer(self)
+
+    monkeypatch.setattr(Ecriture, "envoyer", couper_au_deuxieme)
+    documents = [exemple(reference=f"C-{i}") for i in (1, 2, 3)]
+
+    resultats = list(importer_lot(octets(d) for d in documents))
+
+    assert [r.statut for r in resultats] == ["importe", "refuse", "importe"]
+    (probleme,) = resultats[1].problemes
+    assert probleme.startswith("(document) : la base de données n'a pas pu enregistrer ce fichier")
+    assert "rien n'en a été écrit" in probleme
+    assert sorted(Dossier.objects.values_list("reference", flat=True)) == ["C-1", "C-3"]
+    assert Evaluation.objects.count() == 2
