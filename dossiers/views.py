@@ -132,7 +132,11 @@ def contexte_suivi(dossier: Dossier, utilisateur, message_form=None) -> dict:
         demandes = [
             e
             for e in evenements
-            if e.type == Evenement.Type.TRANSITION and e.etat_apres == Etat.COMPLEMENT_DEMANDE
+            # Une assignation est enregistrée comme une transition sans changement d'état :
+            # ce n'est pas la demande de complément.
+            if e.type == Evenement.Type.TRANSITION
+            and e.etat_apres == Etat.COMPLEMENT_DEMANDE
+            and e.etat_avant != e.etat_apres
         ]
         de_la_caf = [m for m in echanges if m.auteur is not None and not m.auteur.est_porteur]
         contexte["complement"] = {

@@ -801,3 +801,28 @@ def test_pages_compatibles_avec_la_csp(client, agent59, file59, url):
     page = client.get(url).content.decode()
     assert 'style="' not in page
     assert "<script>" not in page and "onclick=" not in page and "javascript:" not in page
+
+
+def test_assignation_ne_remplace_pas_la_demande_de_complement(client, agent59, membre):
+    """Confier un dossier en attente du porteur écrit un événement sans changement d'état : le
+    porteur voit toujours la demande de complément de la Caf, et l'historique ne montre pas un
+    faux « Complément demandé → Complément demandé »."""
+    d = dossier(Etat.COMPLEMENT_DEMANDE, porteur=membre.porteur, complet=True)
+    Evenement.objects.create(
+        dossier=d,
+        type=Evenement.Type.TRANSITION,
+        auteur=agent59,
+        etat_avant=Etat.EN_INSTRUCTION,
+        etat_apres=Etat.COMPLEMENT_DEMANDE,
+        commentaire="Joignez le RIB de l'association.",
+    )
+    collegue = UtilisateurFactory(agent=True, prenom="Inès", nom="Collègue")
+    client.force_login(agent59)
+    assert assigner(client, d, agent=collegue.pk).status_code == 302
+
+    client.force_login(membre.utilisateur)
+    page = texte(client.get(reverse("dossiers:detail", args=[d.pk])))
+    encadre = page.split('id="titre-complement"')[1].split("</section>")[0]
+    assert "Joignez le RIB de l'association." in encadre
+    assert "Dossier confié" not in encadre
+    assert 'complément demandé <span class="text-body-secondary">(inchangé)</span>' in page
