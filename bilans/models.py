@@ -13,9 +13,12 @@ Les fichiers sont rangés sous ``MEDIA_ROOT`` avec des noms aléatoires et ne so
 vue qui vérifie les droits (``visible_to``) ; les anciens fichiers sont gardés.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from clas_portal.fichiers import chemin_aleatoire
 from comptes.models import Departement
@@ -42,6 +45,15 @@ class EtatGeneration(models.TextChoices):
 ETATS_EN_COURS = (EtatGeneration.EN_ATTENTE, EtatGeneration.EN_COURS)
 
 
+def delai_abandon() -> timedelta:
+    """Une génération « en cours » sans nouvelle depuis plus longtemps que la limite de temps
+    d'une tâche (plus une marge) n'avance plus : on n'attend plus après elle.
+
+    Le seul endroit où se décide ce délai : l'affichage (« La génération semble interrompue »)
+    et la demande suivante, qui abandonne ces générations (``bilans.tasks``), s'y accordent."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300)
+
+
 class GenerationBilanQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Le seul endroit où se décide quelles générations un utilisateur peut voir.
@@ -65,7 +77,17 @@ class GenerationBilanQuerySet(models.QuerySet):
         return self.filter(departement_id=departement_code, annee=annee)
 
     def en_cours(self):
+        """Les générations en attente ou en cours, y compris celles qui semblent interrompues
+        (``perimees``) : elles occupent la place tant qu'une demande ne les a pas abandonnées."""
         return self.filter(etat__in=ETATS_EN_COURS)
+
+    def perimees(self):
+        """Les générations en cours sans nouvelle depuis plus de ``delai_abandon()`` (worker
+        arrêté, tâche perdue) : voir ``GenerationBilan.semble_interrompue``."""
+        limite = timezone.now() - delai_abandon()
+        return self.en_cours().filter(
+            Q(actualisee_le__lt=limite) | Q(actualisee_le__isnull=True, demandee_le__lt=limite)
+        )
 
     def terminees(self):
         return self.filter(etat=EtatGeneration.TERMINEE)
@@ -201,6 +223,30 @@ class GenerationBilan(models.Model):
     @property
     def est_en_cours(self) -> bool:
         return self.etat in ETATS_EN_COURS
+
+    @property
+    def derniere_nouvelle(self):
+        """La dernière fois que la génération a avancé (ou, jamais commencée, sa demande)."""
+        return self.actualisee_le or self.demandee_le
+
+    @property
+    def semble_interrompue(self) -> bool:
+        """En cours, mais sans nouvelle depuis plus de ``delai_abandon()`` : personne ne la
+        mènera à terme ; la prochaine demande l'abandonne (même règle que ``perimees``)."""
+        derniere = self.derniere_nouvelle
+        return (
+            self.est_en_cours
+            and derniere is not None
+            and derniere < timezone.now() - delai_abandon()
+        )
+
+    @property
+    def minutes_sans_nouvelle(self) -> int:
+        """Les minutes (entières) écoulées depuis ``derniere_nouvelle``."""
+        derniere = self.derniere_nouvelle
+        if derniere is None:
+            return 0
+        return max(0, int((timezone.now() - derniere).total_seconds() // 60))
 
     @property
     def est_terminee(self) -> bool:

@@ -17,10 +17,8 @@ dans la file) :
 import json
 import logging
 import time
-from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -38,12 +36,6 @@ journal = logging.getLogger(__name__)
 TENTATIVES_MAX = 3
 
 
-def _delai_abandon() -> timedelta:
-    """Une génération « en cours » sans nouvelle depuis plus longtemps que la limite de temps
-    d'une tâche (plus une marge) n'avance plus : on n'attend plus après elle."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300)
-
-
 # --- La demande ------------------------------------------------------------------------------
 def _code(departement) -> str | None:
     if departement is None:
@@ -57,17 +49,22 @@ def empreinte_actuelle(departement_code: str | None, annee: int) -> str:
     return rassembler_bilan(departement_code, annee).empreinte
 
 
-def _abandonner_les_perimees(departement_code: str | None, annee: int) -> None:
-    limite = timezone.now() - _delai_abandon()
-    for generation in GenerationBilan.objects.du_perimetre(departement_code, annee).en_cours():
-        derniere = generation.actualisee_le or generation.demandee_le
-        if derniere < limite:
-            GenerationBilan.objects.filter(pk=generation.pk, etat__in=ETATS_EN_COURS).update(
-                etat=EtatGeneration.ECHEC,
-                erreur="La génération n'a plus donné de nouvelles (aucun worker ne l'a menée à "
-                "terme) : elle a été abandonnée.",
-                actualisee_le=timezone.now(),
-            )
+def _abandonner_les_perimees(departement_code: str | None, annee: int) -> int:
+    """Déclare en échec les générations du périmètre qui semblent interrompues (sans nouvelle
+    depuis ``delai_abandon()``, voir ``GenerationBilanQuerySet.perimees``) ; rend leur nombre.
+
+    Une seule requête, la condition de péremption comprise : une génération qui vient de donner
+    des nouvelles n'est pas abandonnée."""
+    return (
+        GenerationBilan.objects.du_perimetre(departement_code, annee)
+        .perimees()
+        .update(
+            etat=EtatGeneration.ECHEC,
+            erreur="La génération n'a plus donné de nouvelles (aucun worker ne l'a menée à "
+            "terme) : elle a été abandonnée.",
+            actualisee_le=timezone.now(),
+        )
+    )
 
 
 def demander_bilan(departement, annee: int, user, *, en_file: bool = True) -> GenerationBilan:
@@ -83,13 +80,15 @@ def demander_bilan(departement, annee: int, user, *, en_file: bool = True) -> Ge
       jamais perdue) ; ``en_file=False`` : la commande l'exécute elle-même.
 
     L'attribut ``issue`` de la génération rendue dit lequel : « existante », « en_cours » ou
-    « nouvelle ». Deux demandes simultanées ne créent qu'une ligne : la contrainte d'unicité
+    « nouvelle » ; ``abandonnees`` (nouvelle seulement), combien de générations qui semblaient
+    interrompues (``GenerationBilan.semble_interrompue``) ont d'abord été abandonnées : c'est
+    ainsi qu'on relance une génération bloquée. Deux demandes simultanées ne créent qu'une ligne : la contrainte d'unicité
     partielle de la base refuse la seconde, qui rend alors la première.
     """
     code = _code(departement)
     empreinte = empreinte_actuelle(code, annee)
     perimetre = GenerationBilan.objects.du_perimetre(code, annee)
-    _abandonner_les_perimees(code, annee)
+    abandonnees = _abandonner_les_perimees(code, annee)
     for _essai in range(3):
         existante = perimetre.terminees().filter(empreinte=empreinte).first()
         if existante is not None:
@@ -116,6 +115,7 @@ def demander_bilan(departement, annee: int, user, *, en_file: bool = True) -> Ge
             # Elle vient de finir entre-temps : on recommence (peut-être l'empreinte est la même).
             continue
         generation.issue = "nouvelle"
+        generation.abandonnees = abandonnees
         return generation
     raise RuntimeError("La génération du bilan n'a pas pu être enregistrée.")
 

@@ -86,6 +86,12 @@ class DemanderBilanView(RoleRequisMixin, View):
             )
         elif generation.issue == "en_cours":
             messages.info(request, "Ce bilan est déjà en cours de génération : le voici.")
+        elif getattr(generation, "abandonnees", 0):
+            messages.success(
+                request,
+                "La génération précédente, interrompue, a été abandonnée : une nouvelle "
+                "génération du bilan a commencé.",
+            )
         else:
             messages.success(request, "La génération du bilan a commencé.")
         return redirect("bilans:generation", pk=generation.pk)
@@ -96,7 +102,10 @@ class GenerationDetailView(RoleRequisMixin, DetailView):
 
     Le fragment se redemande chaque seconde avec l'état et la progression qu'il affiche ; tant
     que rien n'a changé, la réponse est 204 (htmx ne remplace rien). Une fois la génération
-    finie, le fragment rendu n'a plus de ``hx-trigger`` : le suivi s'arrête de lui-même.
+    finie, le fragment rendu n'a plus de ``hx-trigger`` : le suivi s'arrête de lui-même. De même
+    quand elle semble interrompue (``GenerationBilan.semble_interrompue`` : plus de nouvelle
+    depuis ``delai_abandon()``) : le fragment le dit et propose de la relancer, sans plus
+    interroger le serveur.
     """
 
     roles = ROLES_BILANS
@@ -114,7 +123,8 @@ class GenerationDetailView(RoleRequisMixin, DetailView):
         generation = self.object
         if request.htmx:
             connu = (request.GET.get("etat"), request.GET.get("p"))
-            if connu == (generation.etat, str(generation.progression)):
+            inchangee = connu == (generation.etat, str(generation.progression))
+            if inchangee and not generation.semble_interrompue:
                 return HttpResponse(status=204)
             return render(request, self.fragment, self.get_context_data(object=generation))
         return self.render_to_response(self.get_context_data(object=generation))

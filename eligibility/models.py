@@ -8,11 +8,15 @@ avant, après).
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 
 from .editions import CNAF_2019, EDITIONS, ParametresFinancement
+
+# Les valeurs dont chaque changement est historisé (``ParametresAnnee.enregistrer``).
+CHAMPS_HISTORISES = ("edition", "taux_ps", "prix_plafond")
 
 
 class ParametresAnneeQuerySet(models.QuerySet):
@@ -94,37 +98,79 @@ class ParametresAnnee(models.Model):
     def financement(self) -> ParametresFinancement:
         return ParametresFinancement(taux_ps=self.taux_ps, prix_plafond=self.prix_plafond)
 
+    def valeurs_historisees(self) -> dict:
+        """Les valeurs suivies par l'historique (``CHAMPS_HISTORISES``), normalisées par leur
+        champ : « 0.3250 », Decimal("0.325") et "0.325" sont la même valeur."""
+        return {
+            nom: self._meta.get_field(nom).to_python(getattr(self, nom))
+            for nom in CHAMPS_HISTORISES
+        }
+
     def enregistrer(self, par) -> "ParametresAnnee":
-        """Enregistre et garde la trace du changement, dans une seule transaction."""
+        """Enregistre et garde la trace de ce qui a changé, dans une seule transaction.
+
+        Les valeurs d'avant (relues en base, ligne verrouillée) et d'après sont comparées champ
+        par champ (``CHAMPS_HISTORISES`` : édition du référentiel, taux, prix plafond) :
+
+        - rien n'a changé : rien n'est écrit (ni les paramètres, ni l'historique, ni le journal
+          d'audit) ;
+        - sinon une ligne d'historique (avant, après, qui, quand) et un événement d'audit dont
+          les détails ne nomment que les valeurs changées.
+
+        L'attribut ``changements`` dit ce qui a changé : ``{champ: (avant, après)}`` (vide :
+        rien). Un changement modifie la PS calculée de chaque dossier non encore décidé ; les
+        évaluations figées des dossiers décidés gardent leurs paramètres.
+        """
         with transaction.atomic():
             avant = None
             if self.pk:
                 avant = ParametresAnnee.objects.select_for_update().filter(pk=self.pk).first()
+            if avant is not None and avant.annee != self.annee:
+                raise ValidationError(
+                    {
+                        "annee": "L'année scolaire de paramètres déjà enregistrés ne se modifie "
+                        f"pas (paramètres {avant.annee_scolaire}) : créez ceux de l'autre année."
+                    }
+                )
+            anciennes = avant.valeurs_historisees() if avant else dict.fromkeys(CHAMPS_HISTORISES)
+            nouvelles = self.valeurs_historisees()
+            self.changements = {
+                nom: (anciennes[nom], nouvelles[nom])
+                for nom in CHAMPS_HISTORISES
+                if avant is None or anciennes[nom] != nouvelles[nom]
+            }
+            if not self.changements:
+                return self
             self.modifie_par = par
             self.save()
             HistoriqueParametres.objects.create(
                 annee=self.annee,
-                taux_ps_avant=avant.taux_ps if avant else None,
-                prix_plafond_avant=avant.prix_plafond if avant else None,
+                edition_avant=anciennes["edition"] or "",
+                edition=self.edition,
+                taux_ps_avant=anciennes["taux_ps"],
+                prix_plafond_avant=anciennes["prix_plafond"],
                 taux_ps=self.taux_ps,
                 prix_plafond=self.prix_plafond,
                 par=par,
             )
             from audit.journal import consigner
+            from audit.models import Action
 
             consigner(
-                "parametres",
+                Action.PARAMETRES,
                 objet=self,
                 utilisateur=par,
                 details={
-                    "taux_ps": [str(avant.taux_ps) if avant else None, str(self.taux_ps)],
-                    "prix_plafond": [
-                        str(avant.prix_plafond) if avant and avant.prix_plafond else None,
-                        None if self.prix_plafond is None else str(self.prix_plafond),
-                    ],
+                    nom: [_texte(ancienne), _texte(nouvelle)]
+                    for nom, (ancienne, nouvelle) in self.changements.items()
                 },
             )
         return self
+
+
+def _texte(valeur) -> str | None:
+    """Une valeur pour les détails (JSON) d'un événement d'audit : ``None`` reste ``None``."""
+    return None if valeur is None else str(valeur)
 
 
 def financement_pour_annee(annee: int) -> ParametresFinancement:
@@ -139,6 +185,19 @@ class HistoriqueParametres(models.Model):
     """Trace de chaque modification des paramètres de financement (jamais modifiée)."""
 
     annee = models.PositiveSmallIntegerField("année scolaire")
+    edition_avant = models.CharField(
+        "édition avant",
+        max_length=20,
+        blank=True,
+        help_text="vide : paramètres créés par cette modification (ou trace antérieure à "
+        "l'historisation de l'édition)",
+    )
+    edition = models.CharField(
+        "édition",
+        max_length=20,
+        blank=True,
+        help_text="vide : trace antérieure à l'historisation de l'édition",
+    )
     taux_ps_avant = models.DecimalField(
         "taux avant", max_digits=5, decimal_places=4, null=True, blank=True
     )
@@ -166,3 +225,20 @@ class HistoriqueParametres(models.Model):
 
     def __str__(self):
         return f"{self.annee}-{self.annee + 1} — {self.le:%d/%m/%Y %H:%M}"
+
+    @property
+    def champs_modifies(self) -> list[str]:
+        """Les libellés des valeurs que cette modification a changées (création : toutes)."""
+        paires = [
+            ("édition du référentiel", self.edition_avant, self.edition),
+            ("taux de la PS", self.taux_ps_avant, self.taux_ps),
+            ("prix plafond", self.prix_plafond_avant, self.prix_plafond),
+        ]
+        if self.taux_ps_avant is None:  # création : aucune valeur d'avant
+            return [libelle for libelle, _avant, _apres in paires]
+        return [
+            libelle
+            for libelle, avant, apres in paires
+            # Une trace antérieure à l'historisation de l'édition ne dit rien de l'édition.
+            if avant != apres and not (libelle.startswith("édition") and not apres)
+        ]
