@@ -22,6 +22,7 @@ GROUPES = [
     ("Les parents et l'école", ["actions_parents", "rencontres_ecole"]),
     ("Le bilan qualitatif", CHAMPS_QUALITATIFS),
 ]
+LIBELLE_CONFIRMATION = "Je confirme la soumission du bilan à la Caf"
 CHAMPS_ENTIERS = [
     "enfants_inscrits",
     "filles",
@@ -77,6 +78,9 @@ class BilanForm(ChampsInvalidesMixin, forms.ModelForm):
         max_digits=5,
         decimal_places=2,
     )
+    # La confirmation de la soumission (hors des groupes : affichée près du bouton « Soumettre ») ;
+    # exigée seulement pour soumettre, un brouillon s'enregistre sans elle.
+    confirmation = forms.BooleanField(label=LIBELLE_CONFIRMATION, required=False)
 
     class Meta:
         model = BilanAction
@@ -106,6 +110,8 @@ class BilanForm(ChampsInvalidesMixin, forms.ModelForm):
             self.initial["taux_presence_pct"] = self._en_pourcentage(self.instance.taux_presence)
         self.order_fields([champ for _legende, champs in GROUPES for champ in champs])
         for nom, champ in self.fields.items():
+            if nom == "confirmation":
+                continue
             libelle = champ.label
             if nom in CHAMPS_ENTIERS:
                 champ.min_value = 0
@@ -193,7 +199,7 @@ class BilanForm(ChampsInvalidesMixin, forms.ModelForm):
             )
         if self.soumission:
             for nom, champ in self.fields.items():
-                if nom in self.errors:
+                if nom in self.errors or nom == "confirmation":
                     continue
                 valeur = donnees.get(nom)
                 vide = not (valeur or "").strip() if nom in CHAMPS_QUALITATIFS else valeur is None
@@ -204,6 +210,11 @@ class BilanForm(ChampsInvalidesMixin, forms.ModelForm):
                         else "indiquez ce chiffre"
                     )
                     self.add_error(nom, f"« {champ.label} » : {quoi} pour soumettre le bilan.")
+            if not donnees.get("confirmation") and "confirmation" not in self.errors:
+                self.add_error(
+                    "confirmation",
+                    f"« {LIBELLE_CONFIRMATION} » : cochez cette case pour soumettre le bilan.",
+                )
         return donnees
 
     def valeurs(self) -> dict:

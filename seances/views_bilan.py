@@ -6,8 +6,12 @@ le secrétariat et l'administration nationale ne voient que les chiffres agrég�
 le registre par enfant ; un bilan en brouillon leur est montré « pas encore soumis », sans chiffres.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,7 +25,7 @@ from dossiers.views_saisie import resume_erreurs
 
 from . import bilan as regles
 from .forms_bilan import BilanForm, DemandeCorrectionForm
-from .models import BilanAction, PurgeDonneesEnfants
+from .models import BilanAction, PurgeDonneesEnfants, Seance
 
 TOUS_LES_ROLES = (Role.PORTEUR, Role.AGENT, Role.SECRETARIAT, Role.ADMIN)
 GABARIT = "seances/bilan/bilan.html"
@@ -82,8 +86,14 @@ class BilanMixin(RoleRequisMixin):
                     form = self.formulaire(collectif, bilan, purge=purge)
                 contexte["form"] = form
                 contexte["erreurs"] = resume_erreurs(form) if form.is_bound else []
+                aujourd_hui = timezone.localdate()
                 contexte["annee_en_cours"] = bool(
-                    collectif.date_fin and collectif.date_fin >= timezone.localdate()
+                    collectif.date_fin and collectif.date_fin >= aujourd_hui
+                )
+                contexte["seances_restantes"] = self.seances_restantes(collectif, aujourd_hui)
+                contexte["delai_purge"] = settings.CLAS_DELAI_PURGE_ENFANTS_JOURS
+                contexte["purge_prevue_le"] = aujourd_hui + timedelta(
+                    days=settings.CLAS_DELAI_PURGE_ENFANTS_JOURS
                 )
         else:
             contexte["soumis"] = bilan is not None and bilan.statut != BilanAction.Statut.BROUILLON
@@ -98,6 +108,16 @@ class BilanMixin(RoleRequisMixin):
                     resume_erreurs(correction_form) if correction_form is not None else []
                 )
         return render(self.request, GABARIT, contexte, status=status)
+
+    def seances_restantes(self, collectif, aujourd_hui) -> dict | None:
+        """Les séances encore prévues (statut « prévue ») à partir d'aujourd'hui : leur nombre et
+        la date de la dernière ; None s'il n'y en a plus. Une requête."""
+        restantes = (
+            Seance.objects.visible_to(self.request.user)
+            .filter(collectif=collectif, statut=Seance.Statut.PREVUE, date__gte=aujourd_hui)
+            .aggregate(nombre=Count("pk"), derniere=Max("date"))
+        )
+        return restantes if restantes["nombre"] else None
 
     def formulaire(self, collectif, bilan, *, purge=None, data=None, soumission=False):
         calcule = regles.preremplir(collectif)

@@ -39,7 +39,8 @@ from .forms_calendrier import (
     GenerationForm,
     manques_pour_generer,
 )
-from .models import Seance
+from .models import BilanAction, Seance
+from .views_registre import cahier_verrouille
 
 TOUS_LES_ROLES = (Role.PORTEUR, Role.AGENT, Role.SECRETARIAT, Role.ADMIN)
 CHAMPS_RESUME = (
@@ -50,6 +51,13 @@ CHAMPS_RESUME = (
     "appel_fait_le",
     "nombre_presents",
     "nombre_inscrits",
+)
+
+
+MESSAGE_CALENDRIER_VERROUILLE = (
+    "Le bilan de l'action de ce collectif est soumis à la Caf : son calendrier des séances ne se "
+    "modifie plus, pour que le bilan et le cahier de présence restent d'accord. Si la Caf demande "
+    "une correction du bilan, il redevient modifiable."
 )
 
 
@@ -118,7 +126,12 @@ class ActiviteView(RoleRequisMixin, View):
                     "collectif": collectif,
                     "resume": resume,
                     "bilan": bilan,
-                    "liens": self.liens(collectif, des_seances, user.est_porteur),
+                    "liens": self.liens(
+                        collectif,
+                        des_seances,
+                        user.est_porteur,
+                        verrouille=bilan is not None and bilan.statut == BilanAction.Statut.SOUMIS,
+                    ),
                 }
             )
         return render(
@@ -128,12 +141,13 @@ class ActiviteView(RoleRequisMixin, View):
         )
 
     @staticmethod
-    def liens(collectif, seances: list[dict], est_porteur: bool) -> dict:
-        """Les pages du collectif : toutes pour le porteur, le bilan seul pour la Caf."""
+    def liens(collectif, seances: list[dict], est_porteur: bool, verrouille: bool = False) -> dict:
+        """Les pages du collectif : toutes pour le porteur, le bilan seul pour la Caf. Cahier
+        verrouillé (bilan soumis) : pas de lien « Faire l'appel »."""
         liens = {"bilan": url_si_disponible("seances:bilan", collectif.pk)}
         if not est_porteur:
             return liens
-        a_appeler = _seance_a_appeler(seances)
+        a_appeler = None if verrouille else _seance_a_appeler(seances)
         liens.update(
             calendrier=url_calendrier(collectif.pk),
             enfants=url_si_disponible("seances:enfants", collectif.pk),
@@ -158,6 +172,23 @@ def _seance_a_appeler(seances: list[dict]) -> dict | None:
 
 
 # --- Calendrier d'un collectif ----------------------------------------------------------------
+
+
+class RefusSiVerrouilleMixin:
+    """Les pages qui modifient le calendrier (générer, ajouter, déplacer, annuler, rétablir) :
+    refusées, à l'affichage comme à l'envoi, quand le bilan du collectif est soumis (cahier
+    verrouillé) ; retour au calendrier avec un message, rien n'est modifié."""
+
+    def dispatch(self, request, *args, **kwargs):
+        autorise = (
+            request.user.is_authenticated
+            and request.user.role in self.roles
+            and request.method.lower() in self.http_method_names
+        )
+        if autorise and cahier_verrouille(self.collectif):
+            messages.error(request, MESSAGE_CALENDRIER_VERROUILLE)
+            return redirect(url_calendrier(self.collectif.pk))
+        return super().dispatch(request, *args, **kwargs)
 
 
 class CollectifPorteurMixin(RoleRequisMixin):
@@ -197,12 +228,17 @@ class CalendrierView(CollectifPorteurMixin, View):
                 collectif.date_fin,
                 collectif.dossier.departement_id,
             )
+        verrouille = cahier_verrouille(collectif)
         for seance in seances:
+            # Cahier verrouillé : seulement la lecture des appels faits.
+            appel_visible = seance.appel_fait_le if verrouille else not seance.est_annulee
             seance.url_appel = (
-                url_si_disponible("seances:appel", seance.pk) if not seance.est_annulee else None
+                url_si_disponible("seances:appel", seance.pk) if appel_visible else None
             )
             seance.modifiable = (
-                seance.statut == Seance.Statut.PREVUE and seance.appel_fait_le is None
+                not verrouille
+                and seance.statut == Seance.Statut.PREVUE
+                and seance.appel_fait_le is None
             )
         mois = [
             {"mois": groupe[0].date.replace(day=1), "seances": groupe}
@@ -221,11 +257,12 @@ class CalendrierView(CollectifPorteurMixin, View):
             "url_activite": reverse("seances:activite", args=[collectif.dossier_id]),
             "url_enfants": url_si_disponible("seances:enfants", collectif.pk),
             "url_presences": url_si_disponible("seances:presences", collectif.pk),
+            "cahier_verrouille": verrouille,
         }
         return render(request, self.template_name, contexte)
 
 
-class GenererView(CollectifPorteurMixin, View):
+class GenererView(RefusSiVerrouilleMixin, CollectifPorteurMixin, View):
     """GET : ce que ferait la génération (et la confirmation s'il y a déjà des séances) ;
     POST : génère."""
 
@@ -274,7 +311,7 @@ class GenererView(CollectifPorteurMixin, View):
         return self.afficher(form)
 
 
-class AjouterView(CollectifPorteurMixin, View):
+class AjouterView(RefusSiVerrouilleMixin, CollectifPorteurMixin, View):
     template_name = "seances/calendrier/seance_form.html"
 
     def afficher(self, form, status=200):
@@ -341,7 +378,7 @@ class SeancePorteurMixin(RoleRequisMixin):
         return None
 
 
-class DeplacerView(SeancePorteurMixin, View):
+class DeplacerView(RefusSiVerrouilleMixin, SeancePorteurMixin, View):
     template_name = "seances/calendrier/seance_form.html"
 
     def afficher(self, form):
@@ -374,7 +411,7 @@ class DeplacerView(SeancePorteurMixin, View):
         return self.afficher(form)
 
 
-class AnnulerView(SeancePorteurMixin, View):
+class AnnulerView(RefusSiVerrouilleMixin, SeancePorteurMixin, View):
     """Confirmation de l'annulation, avec un motif obligatoire."""
 
     template_name = "seances/calendrier/annuler.html"
@@ -405,7 +442,7 @@ class AnnulerView(SeancePorteurMixin, View):
         return self.afficher(form)
 
 
-class RetablirView(SeancePorteurMixin, View):
+class RetablirView(RefusSiVerrouilleMixin, SeancePorteurMixin, View):
     """Rétablit une séance annulée (POST seulement), si son jour et son heure sont libres."""
 
     http_method_names = ["post"]

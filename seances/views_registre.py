@@ -67,6 +67,9 @@ class RegistreMixin(RoleRequisMixin):
 
     roles = (Role.PORTEUR,)
     onglet = ""
+    # Page qui ne sert qu'à modifier (formulaire de modification, confirmation de suppression) :
+    # quand le cahier est verrouillé, même son affichage renvoie à la liste.
+    page_d_ecriture = False
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.role in self.roles:
@@ -80,13 +83,18 @@ class RegistreMixin(RoleRequisMixin):
                     status=404,
                 )
             self.collectif = collectif
-            if request.method == "POST" and cahier_verrouille(collectif):
+            self.verrouille = cahier_verrouille(collectif)
+            if self.verrouille and (request.method == "POST" or self.page_d_ecriture):
                 messages.error(request, MESSAGE_VERROUILLE)
-                return redirect(request.path)
+                return redirect(self.url_si_verrouille())
         return super().dispatch(request, *args, **kwargs)
 
     def charger_collectif(self) -> Collectif:
         raise NotImplementedError
+
+    def url_si_verrouille(self) -> str:
+        """Où renvoyer une écriture refusée parce que le cahier est verrouillé."""
+        return self.request.path
 
     @staticmethod
     def verifier_accepte(collectif) -> Collectif:
@@ -123,7 +131,7 @@ class RegistreMixin(RoleRequisMixin):
             "onglets": onglets,
             "url_activite": url_si_disponible("seances:activite", dossier.pk),
             "url_calendrier": url_calendrier,
-            "cahier_verrouille": cahier_verrouille(collectif),
+            "cahier_verrouille": self.verrouille,
             **kwargs,
         }
 
@@ -141,7 +149,7 @@ class EnfantsView(RegistreMixin, View):
         return self.collectif_de_l_url()
 
     def get(self, request, *args, **kwargs):
-        return self.afficher(EnfantForm(collectif=self.collectif))
+        return self.afficher(None if self.verrouille else EnfantForm(collectif=self.collectif))
 
     def post(self, request, *args, **kwargs):
         form = EnfantForm(request.POST, collectif=self.collectif)
@@ -182,7 +190,7 @@ class EnfantsView(RegistreMixin, View):
                 enfants=enfants,
                 effectifs=effectifs,
                 form=form,
-                erreurs=resume_erreurs(form) if form.is_bound else [],
+                erreurs=resume_erreurs(form) if form is not None and form.is_bound else [],
             ),
         )
 
@@ -199,6 +207,10 @@ def avertir_classe(request, form) -> None:
 
 class EnfantMixin(RegistreMixin):
     onglet = "enfants"
+    page_d_ecriture = True
+
+    def url_si_verrouille(self) -> str:
+        return reverse("seances:enfants", args=[self.collectif.pk])
 
     def charger_collectif(self):
         self.enfant = get_object_or_404(
@@ -384,9 +396,28 @@ class AppelView(RegistreMixin, View):
         )
 
     def get(self, request, *args, **kwargs):
+        if self.verrouille:
+            return self.afficher(None, None, lecture=self.appel_en_lecture())
         refus = raison_refus_appel(self.seance)
         form = None if refus or not self.enfants else self.formulaire()
         return self.afficher(form, refus)
+
+    def appel_en_lecture(self) -> dict:
+        """L'appel enregistré, à lire seulement (cahier verrouillé) : la présence notée de chaque
+        enfant (aucune après l'effacement des données par enfant) et les animateurs."""
+        seance = self.seance
+        if not seance.appel_fait_le:
+            return {"presences": [], "animateurs": []}
+        presences = (
+            Presence.objects.visible_to(self.request.user)
+            .filter(seance=seance)
+            .select_related("enfant")
+            .order_by("enfant__code", "enfant__pk")
+        )
+        return {
+            "presences": list(presences),
+            "animateurs": list(seance.animateurs.order_by("nom", "pk")),
+        }
 
     def post(self, request, *args, **kwargs):
         refus = raison_refus_appel(self.seance)
@@ -436,7 +467,7 @@ class AppelView(RegistreMixin, View):
         )
         return nouveau
 
-    def afficher(self, form, refus=None, status=200):
+    def afficher(self, form, refus=None, status=200, lecture=None):
         precedente, suivante = self.voisines()
         return render(
             self.request,
@@ -446,6 +477,7 @@ class AppelView(RegistreMixin, View):
                 enfants=self.enfants,
                 form=form,
                 refus=refus,
+                lecture=lecture,
                 erreurs=resume_erreurs(form) if form is not None and form.is_bound else [],
                 precedente=precedente,
                 suivante=suivante,
@@ -504,6 +536,8 @@ class JournalView(RegistreMixin, View):
         return self.collectif_de_l_url()
 
     def get(self, request, *args, **kwargs):
+        if self.verrouille:
+            return self.afficher(None, None)
         return self.afficher(
             ActionParentsForm(prefix="action", collectif=self.collectif),
             RencontreEcoleForm(prefix="rencontre", collectif=self.collectif),
@@ -572,6 +606,10 @@ class EntreeJournalSupprimerView(RegistreMixin, View):
     onglet = "journal"
     modele = None
     template_name = "seances/registre/journal_supprimer.html"
+    page_d_ecriture = True
+
+    def url_si_verrouille(self) -> str:
+        return reverse("seances:journal", args=[self.collectif.pk])
 
     def charger_collectif(self):
         self.entree = get_object_or_404(

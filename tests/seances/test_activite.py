@@ -108,8 +108,11 @@ def test_le_porteur_voit_les_agregats_et_toutes_les_pages(
             if url:
                 assert f'href="{url}"' in texte
     appel = url_si_disponible("seances:appel", Seance.objects.get(date=date(2025, 11, 25)).pk)
-    if appel:  # la dernière séance passée sans appel (ni annulée)
-        assert f'href="{appel}"' in texte
+    # La dernière séance passée sans appel (ni annulée) : pas de « Faire l'appel », car le bilan
+    # de « CM1-CM2 » est soumis (cahier en lecture seule) ; le lien revient s'il est rouvert.
+    assert f'href="{appel}"' not in texte and "Faire l'appel" not in texte
+    BilanAction.objects.filter(collectif=cm).update(statut=BilanAction.Statut.A_CORRIGER)
+    assert f'href="{appel}"' in client.get(_url(dossier_accepte)).content.decode()
 
 
 @pytest.mark.parametrize("personne", ["agent59", "secretariat59", "admin_national"])

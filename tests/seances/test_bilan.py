@@ -2,12 +2,14 @@
 lecture et demande de correction par la Caf, périmètres."""
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 
 from collectifs.models import Intervenant
 from dossiers.models import Etat
@@ -169,6 +171,7 @@ def donnees_completes(**autres):
         "rencontres_ecole": "3",
         **QUALITATIF,
         "action": "soumettre",
+        "confirmation": "on",
     }
     donnees.update(autres)
     return donnees
@@ -319,6 +322,104 @@ class TestQuestionnairePorteur:
         assert "form" not in reponse.context
         contenu = reponse.content.decode()
         assert "Soumettre à la Caf" not in contenu and "78,57" in contenu
+
+    def test_soumission_sans_confirmation_refusee(
+        self, client, porteur_user, collectif, registre, django_capture_on_commit_callbacks
+    ):
+        bilan_soumis(collectif, statut=BilanAction.Statut.BROUILLON, soumis_le=None)
+        client.force_login(porteur_user)
+        donnees = donnees_completes(rencontres_ecole="9")
+        del donnees["confirmation"]
+        with django_capture_on_commit_callbacks(execute=True):
+            reponse = client.post(url_bilan(collectif), donnees)
+        assert reponse.status_code == 200
+        erreurs = reponse.context["erreurs"]
+        assert [e["message"] for e in erreurs] == [
+            "« Je confirme la soumission du bilan à la Caf » : cochez cette case pour soumettre "
+            "le bilan."
+        ]
+        assert erreurs[0]["ancre"] == "id_confirmation"
+        contenu = reponse.content.decode()
+        assert 'href="#id_confirmation"' in contenu and 'aria-invalid="true"' in contenu
+        # La saisie est gardée, rien n'est écrit ni envoyé.
+        assert reponse.context["form"]["rencontres_ecole"].value() == "9"
+        bilan = BilanAction.objects.get(collectif=collectif)
+        assert bilan.statut == BilanAction.Statut.BROUILLON and bilan.soumis_le is None
+        assert bilan.rencontres_ecole == 3
+        assert not mail.outbox
+
+    def test_brouillon_sans_confirmation(self, client, porteur_user, collectif, registre):
+        client.force_login(porteur_user)
+        donnees = donnees_completes(action="brouillon")
+        del donnees["confirmation"]
+        assert client.post(url_bilan(collectif), donnees).status_code == 302
+        assert BilanAction.objects.get().statut == BilanAction.Statut.BROUILLON
+
+    def test_la_confirmation_dit_ce_qui_se_passe(
+        self, client, porteur_user, collectif, registre, settings
+    ):
+        settings.CLAS_DELAI_PURGE_ENFANTS_JOURS = 45
+        client.force_login(porteur_user)
+        reponse = client.get(url_bilan(collectif))
+        contenu = html.unescape(reponse.content.decode())
+        assert 'type="checkbox"' in contenu and 'name="confirmation"' in contenu
+        assert "Je confirme la soumission du bilan à la Caf" in contenu
+        assert (
+            "le cahier de présence, la liste des enfants et les journaux (parents et école) de "
+            "ce collectif passent en lecture seule" in contenu
+        )
+        assert "seront supprimées 45 jours après la soumission" in contenu
+        assert "si la Caf vous demande une correction" in contenu
+        # La séance prévue du cahier (9 juin 2026) est passée : pas d'avertissement.
+        assert reponse.context["seances_restantes"] is None
+        assert "encore prévue" not in contenu
+
+    def test_avertissement_seances_encore_prevues(self, client, porteur_user, collectif):
+        aujourd_hui = timezone.localdate()
+        creer = Seance.objects.create
+        creer(collectif=collectif, date=aujourd_hui, duree_minutes=90)
+        derniere = aujourd_hui + datetime.timedelta(days=30)
+        creer(collectif=collectif, date=derniere, duree_minutes=90)
+        # Ne comptent pas : passée, annulée, réalisée, d'un autre collectif.
+        creer(collectif=collectif, date=aujourd_hui - datetime.timedelta(days=1), duree_minutes=90)
+        creer(
+            collectif=collectif,
+            date=aujourd_hui + datetime.timedelta(days=60),
+            duree_minutes=90,
+            statut=Seance.Statut.ANNULEE,
+            motif_annulation="grève",
+        )
+        creer(
+            collectif=collectif,
+            date=aujourd_hui + datetime.timedelta(days=1),
+            duree_minutes=90,
+            statut=Seance.Statut.REALISEE,
+        )
+        autre = CollectifFactory(dossier=collectif.dossier, nom="Autre")
+        creer(collectif=autre, date=aujourd_hui + datetime.timedelta(days=90), duree_minutes=90)
+        client.force_login(porteur_user)
+        reponse = client.get(url_bilan(collectif))
+        with translation.override("fr"):
+            jour = dateformat.format(derniere, "j F Y")
+        contenu = " ".join(html.unescape(reponse.content.decode()).split())
+        assert (
+            f"2 séances sont encore prévues, jusqu'au {jour} : soumettez le bilan après la "
+            "dernière séance" in re.sub(r"</?strong>", "", contenu)
+        )
+        # Un avertissement, pas une interdiction : la soumission confirmée passe.
+        reponse = client.post(url_bilan(collectif), donnees_completes())
+        assert reponse.status_code == 302
+        assert BilanAction.objects.get().statut == BilanAction.Statut.SOUMIS
+
+    def test_avertissement_une_seance(self, client, porteur_user, collectif):
+        jour = timezone.localdate() + datetime.timedelta(days=3)
+        Seance.objects.create(collectif=collectif, date=jour, duree_minutes=90)
+        client.force_login(porteur_user)
+        reponse = client.get(url_bilan(collectif))
+        assert reponse.context["seances_restantes"] == {"nombre": 1, "derniere": jour}
+        with translation.override("fr"):
+            texte = f"1 séance est encore prévue, le {dateformat.format(jour, 'j F Y')}"
+        assert texte in re.sub(r"</?strong>", "", html.unescape(reponse.content.decode()))
 
     def test_un_bilan_soumis_ne_se_modifie_plus(self, client, porteur_user, collectif):
         bilan_soumis(collectif)

@@ -85,6 +85,7 @@ def test_parcours_complet_puis_rechargement(client, demo):
         difficultes="Quelques absences avant les vacances.",
         perspectives="Associer davantage les parents aux séances.",
         action="soumettre",
+        confirmation="on",
     )
     donnees = {k: ("" if v is None else v) for k, v in donnees.items()}
     reponse = client.post(reverse("seances:bilan", args=[collectif.pk]), donnees)
