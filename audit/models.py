@@ -28,6 +28,9 @@ class Action(models.TextChoices):
     TELECHARGEMENT_BILAN = "telechargement_bilan", "téléchargement d'un bilan"
     PARAMETRES = "parametres", "paramètres de financement modifiés"
     EXPORT_DONNEES = "export_donnees", "export des données d'une organisation"
+    MOT_DE_PASSE = "mot_de_passe", "mot de passe modifié"
+    ADRESSE_ELECTRONIQUE = "adresse_electronique", "adresse électronique modifiée"
+    SUPPRESSION_BROUILLON = "suppression_brouillon", "brouillon de dossier supprimé"
 
 
 class EvenementAuditQuerySet(models.QuerySet):

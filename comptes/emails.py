@@ -1,4 +1,5 @@
-"""Courriels de l'accès au portail : confirmation d'inscription, invitation à une organisation.
+"""Courriels de l'accès au portail : confirmation d'inscription, invitation à une organisation,
+avis de changement du mot de passe.
 
 Texte brut, en français, envoyés par ``django.core.mail`` depuis ``DEFAULT_FROM_EMAIL``. Les liens
 sont absolus, construits à partir de la requête (``request.build_absolute_uri``). Chaque fonction
@@ -15,6 +16,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -94,5 +96,56 @@ def envoyer_invitation(request, invitation) -> bool:
             "lien": request.build_absolute_uri(
                 reverse("invitation", kwargs={"jeton": invitation.jeton})
             ),
+        },
+    )
+
+
+def envoyer_mot_de_passe_modifie(request, utilisateur) -> bool:
+    """Avis au titulaire : le mot de passe de son compte vient d'être changé (depuis « Mon
+    compte »). S'il n'en est pas l'auteur, le courriel lui dit comment reprendre la main."""
+    return envoyer(
+        utilisateur.email,
+        "mot_de_passe_modifie",
+        {
+            "utilisateur": utilisateur,
+            "quand": timezone.localtime(),
+            "lien_mot_de_passe": request.build_absolute_uri(reverse("mot_de_passe_oublie")),
+        },
+    )
+
+
+def envoyer_confirmation_adresse(request, utilisateur, nouvelle: str, lien: str) -> bool:
+    """Lien de confirmation envoyé à la nouvelle adresse demandée depuis « Mon compte »."""
+    return envoyer(
+        nouvelle,
+        "confirmation_adresse",
+        {
+            "utilisateur": utilisateur,
+            "nouvelle": nouvelle,
+            "lien": lien,
+            "validite_jours": settings.PASSWORD_RESET_TIMEOUT // 86400,
+        },
+    )
+
+
+def envoyer_adresse_deja_utilisee(request, adresse: str) -> bool:
+    """Quelqu'un a demandé à prendre cette adresse pour son compte ; elle sert déjà à un autre
+    compte : seul son titulaire l'apprend (la page affiche la même réponse qu'en cas de succès)."""
+    return envoyer(
+        adresse,
+        "adresse_deja_utilisee",
+        {"lien_connexion": request.build_absolute_uri(reverse("connexion"))},
+    )
+
+
+def envoyer_adresse_modifiee(request, utilisateur, ancienne: str) -> bool:
+    """Avis envoyé à l'ancienne adresse : le compte se connecte désormais avec la nouvelle."""
+    return envoyer(
+        ancienne,
+        "adresse_modifiee",
+        {
+            "utilisateur": utilisateur,
+            "ancienne": ancienne,
+            "quand": timezone.localtime(),
         },
     )

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib.auth.forms import (
     AuthenticationForm,
+    PasswordChangeForm,
     PasswordResetForm,
     SetPasswordForm,
     SetPasswordMixin,
 )
 from django.db import transaction
 
+from porteurs.forms import valider_telephone
 from porteurs.models import Membre
 from porteurs.services import accepter_invitation
 
@@ -190,3 +192,98 @@ class NouveauMotDePasseForm(SetPasswordForm):
     new_password1, new_password2 = SetPasswordMixin.create_password_fields(
         label1="Nouveau mot de passe", label2="Confirmation du nouveau mot de passe"
     )
+
+
+# --- mon compte ------------------------------------------------------------------------------
+class ProfilForm(forms.ModelForm):
+    """Ce que chacun modifie lui-même : son nom et son téléphone (l'adresse, qui sert
+    d'identifiant, le rôle et le département ne se modifient pas ici)."""
+
+    class Meta:
+        model = Utilisateur
+        fields = ["prenom", "nom", "telephone"]
+        labels = {"prenom": "Prénom", "nom": "Nom", "telephone": "Téléphone"}
+        help_texts = {
+            "telephone": "facultatif ; 10 chiffres (ex. : 03 20 12 34 56) ou format international",
+        }
+        widgets = {
+            "prenom": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "nom": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "telephone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for nom in ("prenom", "nom"):
+            self.fields[nom].required = True
+            self.fields[nom].error_messages["required"] = (
+                f"Indiquez votre {self.fields[nom].label.lower()}."
+            )
+
+    def clean_prenom(self):
+        return self.cleaned_data["prenom"].strip()
+
+    def clean_nom(self):
+        return self.cleaned_data["nom"].strip()
+
+    def clean_telephone(self):
+        return valider_telephone(self.cleaned_data.get("telephone", ""))
+
+
+class ChangementMotDePasseForm(PasswordChangeForm):
+    """Mot de passe actuel puis nouveau mot de passe (libellés et messages de Django, traduits) ;
+    les validateurs du projet s'appliquent (12 caractères au moins…)."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_mismatch": "Les deux mots de passe ne sont pas identiques.",
+    }
+
+
+class ChangementAdresseForm(forms.Form):
+    """Nouvelle adresse électronique (l'identifiant) : le mot de passe actuel est exigé, puis la
+    nouvelle adresse est confirmée par un lien qui y est envoyé.
+
+    Une adresse déjà utilisée par un autre compte n'est pas signalée à l'écran (on ne révèle pas
+    qui a un compte) : ``adresse_prise`` est alors vrai et la vue écrit au titulaire."""
+
+    email = forms.EmailField(
+        label="Nouvelle adresse électronique",
+        max_length=254,
+        help_text="elle deviendra votre identifiant une fois confirmée par le lien qui y sera envoyé",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={"required": "Indiquez la nouvelle adresse électronique."},
+    )
+    password = forms.CharField(
+        label="Mot de passe actuel",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Saisissez votre mot de passe actuel."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.adresse_prise = False
+
+    def clean_email(self):
+        email = Utilisateur.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if email == self.user.email.lower():
+            raise forms.ValidationError(
+                "C'est déjà l'adresse de votre compte : saisissez la nouvelle adresse.",
+                code="meme_adresse",
+            )
+        self.adresse_prise = (
+            Utilisateur.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists()
+        )
+        return email
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "Ce n'est pas votre mot de passe actuel. Vérifiez votre saisie ; le mot de passe "
+                "tient compte des majuscules.",
+                code="password_incorrect",
+            )
+        return password

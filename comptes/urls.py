@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import views, views_mfa
+from . import views, views_compte, views_mfa
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
@@ -13,6 +13,20 @@ urlpatterns = [
     ),
     path("connexion/", views.ConnexionView.as_view(), name="connexion"),
     path("deconnexion/", views.DeconnexionView.as_view(), name="deconnexion"),
+    # « Mon compte » : informations personnelles et mot de passe de la personne connectée.
+    path("compte/", views_compte.MonCompteView.as_view(), name="compte"),
+    path("compte/modifier/", views_compte.ProfilModifierView.as_view(), name="compte_modifier"),
+    path(
+        "compte/mot-de-passe/",
+        views_compte.MotDePasseChangerView.as_view(),
+        name="compte_mot_de_passe",
+    ),
+    path("compte/adresse/", views_compte.AdresseChangerView.as_view(), name="compte_adresse"),
+    path(
+        "compte/adresse/confirmer/<str:jeton>/",
+        views_compte.AdresseConfirmerView.as_view(),
+        name="compte_adresse_confirmer",
+    ),
     # Second facteur (TOTP) du personnel Caf et de l'administration.
     path(
         "securite/double-authentification/",

@@ -12,6 +12,7 @@
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,8 +20,11 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, prefetch_r
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.journal import consigner
+from audit.models import Action as ActionAudit
 from clas_portal.taches import differer
 from collectifs.models import Collectif, Creneau, Intervenant
+from comptes.models import Role
 from eligibility.criteres import format_date, format_euros
 from porteurs.models import Porteur
 
@@ -34,6 +38,7 @@ from .models import (
     Evaluation,
     Evenement,
     LigneBudget,
+    Message,
     PieceJustificative,
     libelle_annee,
 )
@@ -547,6 +552,55 @@ def renouveler(dossier: Dossier, auteur) -> Dossier:
     return nouveau
 
 
+# --- Suppression d'un brouillon ----------------------------------------------------------------
+
+
+class SuppressionRefusee(Exception):
+    """Le dossier n'est plus un brouillon (déposé entre-temps) : rien n'a été supprimé."""
+
+
+def supprimer_brouillon(dossier: Dossier, auteur) -> None:
+    """Supprime le brouillon ``dossier`` et tout ce qui s'y rattache, en une transaction.
+
+    La ligne est verrouillée et l'état revérifié : un dépôt fait dans un autre onglet l'emporte
+    (``SuppressionRefusee``). Les collectifs, créneaux, intervenants, lignes du budget, pièces,
+    évaluations et l'historique partent avec le dossier (suppression en cascade) ; les fichiers
+    des pièces sont effacés du stockage après la validation. Le journal d'audit garde la trace.
+    """
+    with transaction.atomic():
+        verrouille = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("porteur", "departement")
+            .filter(pk=dossier.pk, etat=Etat.BROUILLON)
+            .first()
+        )
+        if verrouille is None:
+            raise SuppressionRefusee(
+                "Ce dossier n'est plus un brouillon : il a été déposé et ne peut plus être "
+                "supprimé."
+            )
+        fichiers = [
+            (p.fichier.storage, p.fichier.name)
+            for p in PieceJustificative.objects.filter(dossier=verrouille)
+            if p.fichier
+        ]
+        consigner(
+            ActionAudit.SUPPRESSION_BROUILLON,
+            objet=verrouille,
+            utilisateur=auteur,
+            details={
+                "organisation": verrouille.porteur.raison_sociale,
+                "annee": verrouille.annee_scolaire,
+                "intitule": verrouille.intitule,
+                "collectifs": verrouille.collectifs.count(),
+                "pieces": len(fichiers),
+            },
+        )
+        verrouille.delete()
+        for stockage, nom in fichiers:
+            transaction.on_commit(lambda s=stockage, n=nom: s.delete(n))
+
+
 # --- Accueil du porteur ------------------------------------------------------------------------
 
 
@@ -554,14 +608,26 @@ def annoter_accueil(queryset):
     """Ajoute à chaque dossier ce que l'accueil affiche, dans la même requête.
 
     ``verdict_fige`` / ``ps_figee`` : la dernière évaluation figée (pas d'évaluation calculée
-    par ligne) ; ``a_depot`` : un dépôt a été enregistré (accusé téléchargeable).
+    par ligne) ; ``a_depot`` : un dépôt a été enregistré (accusé téléchargeable) ;
+    ``dernier_message_le`` / ``dernier_message_role`` : la date et le rôle de l'auteur du dernier
+    message du fil (rôle vide si son compte a été supprimé).
     """
     derniere = Evaluation.objects.filter(dossier=OuterRef("pk")).order_by("-cree_le", "-pk")
+    dernier_message = Message.objects.filter(dossier=OuterRef("pk")).order_by("-cree_le", "-pk")
     return queryset.annotate(
         verdict_fige=Subquery(derniere.values("verdict")[:1]),
         ps_figee=Subquery(derniere.values("montant_ps_total")[:1]),
         a_depot=Exists(Evenement.objects.filter(dossier=OuterRef("pk"), type=Evenement.Type.DEPOT)),
+        dernier_message_le=Subquery(dernier_message.values("cree_le")[:1]),
+        dernier_message_role=Subquery(dernier_message.values("auteur__role")[:1]),
     )
+
+
+def attend_reponse(dossier: Dossier) -> bool:
+    """Le dernier message du fil vient de la Caf (agent, secrétariat ou administration) et le
+    porteur n'y a pas encore répondu (dossier annoté par ``annoter_accueil``)."""
+    role = getattr(dossier, "dernier_message_role", None)
+    return bool(dossier.dernier_message_le and role and role != Role.PORTEUR)
 
 
 CHAMPS_ENGAGEMENTS = (
@@ -599,6 +665,9 @@ class Situation:
     etape_suivante: str = ""
     note: str = ""
     actions: list[Action] = field(default_factory=list)
+    # La Caf a écrit en dernier : la date de son message et le lien pour lui répondre.
+    message_caf_le: date | None = None
+    url_messages: str = ""
 
 
 ETATS_EN_INSTRUCTION = (Etat.DEPOSE, Etat.EN_INSTRUCTION, Etat.PROPOSE_COMITE)
@@ -656,8 +725,15 @@ def preparer_accueil(dossiers, utilisateur, jour=None) -> dict:
                 )
             )
         elif dossier.etat in ETATS_EN_INSTRUCTION:
-            situation.note = "Rien à faire : la Caf instruit le dossier."
+            if not attend_reponse(dossier):
+                situation.note = "Rien à faire : la Caf instruit le dossier."
         elif dossier.etat == Etat.ACCEPTE:
+            situation.actions.append(
+                Action(
+                    "Suivre l'activité de l'année",
+                    reverse("seances:activite", args=[dossier.pk]),
+                )
+            )
             suivante = dossier.annee + 1
             campagne = campagnes.get((dossier.departement_id, suivante))
             deja = (dossier.porteur_id, dossier.departement_id, suivante) in existants
@@ -673,6 +749,10 @@ def preparer_accueil(dossiers, utilisateur, jour=None) -> dict:
                 )
         else:
             situation.note = "Dossier clos."
+        # Un complément demandé a déjà son action « Répondre à la demande de la Caf ».
+        if dossier.etat != Etat.COMPLEMENT_DEMANDE and attend_reponse(dossier):
+            situation.message_caf_le = timezone.localtime(dossier.dernier_message_le).date()
+            situation.url_messages = reverse("dossiers:detail", args=[dossier.pk]) + "#messages"
         if dossier.a_depot:
             situation.actions.append(
                 Action(

@@ -1,4 +1,5 @@
-"""Récapitulatif, dépôt, accusé de dépôt, renouvellement et messages (inclus sous /dossiers/)."""
+"""Récapitulatif, dépôt, accusé de dépôt, renouvellement, messages et suppression d'un brouillon
+(inclus sous /dossiers/)."""
 
 from django.urls import path
 
@@ -18,4 +19,9 @@ urlpatterns = [
     ),
     path("<int:pk>/renouveler/", views_depot.RenouvelerView.as_view(), name="renouveler"),
     path("<int:pk>/messages/", views_depot.MessageView.as_view(), name="message"),
+    path(
+        "<int:pk>/supprimer/",
+        views_depot.SupprimerBrouillonView.as_view(),
+        name="supprimer_brouillon",
+    ),
 ]

@@ -144,6 +144,12 @@ def contexte_suivi(dossier: Dossier, utilisateur, message_form=None) -> dict:
             "message": de_la_caf[-1] if de_la_caf else None,
         }
     if utilisateur.est_porteur:
+        # Tout le dossier (pièces comprises), en lecture seule une fois déposé.
+        contexte["url_dossier_complet"] = depot.url_etape(dossier.pk, depot.RECAPITULATIF)
+        if dossier.est_brouillon:
+            contexte["url_supprimer_brouillon"] = reverse(
+                "dossiers:supprimer_brouillon", args=[dossier.pk]
+            )
         if dossier.est_modifiable:
             contexte["url_saisie"] = depot.url_etape(dossier.pk, "projet")
             contexte["url_recapitulatif"] = depot.url_etape(dossier.pk, depot.RECAPITULATIF)

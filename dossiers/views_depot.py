@@ -200,6 +200,55 @@ class RenouvelerView(DossierPorteurMixin, View):
         return redirect(depot.url_etape(nouveau.pk, "projet"))
 
 
+class SupprimerBrouillonView(DossierPorteurMixin, View):
+    """« Supprimer ce brouillon » : confirmation (GET), puis suppression (POST).
+
+    Réservé aux membres de l'organisation (les autres : 404) et aux brouillons : un dossier
+    déposé ne se supprime pas (refus en français).
+    """
+
+    template_name = "dossiers/depot/supprimer_brouillon.html"
+
+    def get_dossier(self, queryset=None):
+        return super().get_dossier(
+            Dossier.objects.visible_to(self.request.user).select_related("porteur", "departement")
+        )
+
+    def refuser(self, dossier: Dossier):
+        messages.error(
+            self.request,
+            f"Ce dossier est « {dossier.get_etat_display()} » : seul un brouillon peut être "
+            "supprimé.",
+        )
+        return redirect("dossiers:detail", pk=dossier.pk)
+
+    def get(self, request, *args, **kwargs):
+        dossier = self.get_dossier()
+        if not dossier.est_brouillon:
+            return self.refuser(dossier)
+        contexte = {
+            "dossier": dossier,
+            "nb_collectifs": dossier.collectifs.count(),
+            "nb_intervenants": dossier.intervenants.count(),
+            "nb_pieces": dossier.pieces.count(),
+            "nb_lignes_budget": dossier.lignes_budget.count(),
+        }
+        return render(request, self.template_name, contexte)
+
+    def post(self, request, *args, **kwargs):
+        dossier = self.get_dossier()
+        if not dossier.est_brouillon:
+            return self.refuser(dossier)
+        libelle = f"{dossier.intitule or 'Projet sans intitulé'} ({dossier.annee_scolaire})"
+        try:
+            depot.supprimer_brouillon(dossier, request.user)
+        except depot.SuppressionRefusee as refus:
+            messages.error(request, str(refus))
+            return redirect("dossiers:detail", pk=dossier.pk)
+        messages.success(request, f"Le brouillon « {libelle} » est supprimé.")
+        return redirect("dossiers:liste")
+
+
 class MessageView(DossierDetailView):
     """Poster un message sur le fil du dossier (porteur, Caf du département, administrateur)."""
 

@@ -803,6 +803,7 @@ class TestAccueil:
         ]
         assert situations[instruit.pk].note == "Rien à faire : la Caf instruit le dossier."
         assert [a.libelle for a in situations[accepte.pk].actions] == [
+            "Suivre l'activité de l'année",
             "Renouveler pour l'année suivante",
             "Télécharger l'accusé de dépôt",
         ]

@@ -117,6 +117,13 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "mfa_configurer": Scenario(ok=CONNECTES),
     "mfa_verifier": Scenario(ok=CONNECTES),
+    # « Mon compte » : chacun son propre compte (pas d'identifiant dans l'URL).
+    "compte": Scenario(ok=CONNECTES, methodes=(GET,)),
+    "compte_modifier": Scenario(ok=CONNECTES),
+    "compte_mot_de_passe": Scenario(ok=CONNECTES),
+    "compte_adresse": Scenario(ok=CONNECTES),
+    # Jeton inconnu (ou fait pour un autre compte) : page « lien invalide » (400) pour chacun.
+    "compte_adresse_confirmer": Scenario(kwargs=lambda m: {"jeton": "jeton-inconnu"}, ok=CONNECTES),
     "inscription": Scenario(ok=CONNECTES, public=public(200, 200)),
     "inscription_envoyee": Scenario(ok=CONNECTES, methodes=(GET,), public=public(200, 405)),
     "inscription_confirmer": Scenario(
@@ -196,6 +203,7 @@ SCENARIOS: dict[str, Scenario] = {
     "dossiers:deposer": du_porteur(lambda o: {"pk": o.brouillon.pk}, methodes=(POST,)),
     "dossiers:accuse": du_dossier(lambda o: {"pk": o.accepte.pk}, methodes=(GET,)),
     "dossiers:renouveler": du_porteur(lambda o: {"pk": o.accepte.pk}, methodes=(POST,)),
+    "dossiers:supprimer_brouillon": du_porteur(lambda o: {"pk": o.brouillon.pk}),
     "dossiers:message": du_dossier(lambda o: {"pk": o.accepte.pk}, methodes=(POST,)),
     # Liste de contrôle : l'agent instructeur seul (secrétariat, administration : 403 ; porteur :
     # 404, la page n'existe pas pour lui).
