@@ -24,6 +24,9 @@ class CollectifAdmin(admin.ModelAdmin):
     list_select_related = ["dossier__porteur", "dossier__departement"]
     autocomplete_fields = ["dossier"]
     inlines = [CreneauInline]
+    # Le montant accordé n'est fixé que par la décision du dossier (historique, audit,
+    # courriel, lettre) : ici, lecture seule.
+    readonly_fields = ["montant_accorde"]
 
 
 @admin.register(Creneau)

@@ -30,6 +30,28 @@ class CollectifInline(admin.TabularInline):
     show_change_link = True
 
 
+# Ces champs ne changent que par le workflow (``dossiers.workflow``, ``dossiers.decision``), qui
+# écrit l'événement de l'historique, le journal d'audit, le courriel au porteur et l'évaluation
+# figée de la décision, et tient la version (verrouillage optimiste) : l'admin les montre sans
+# les modifier.
+CHAMPS_DU_WORKFLOW = [
+    "etat",
+    "depose_le",
+    "version",
+    "montant_accorde",
+    "date_decision",
+    "motif_decision",
+    "justification_depassement",
+]
+AIDE_WORKFLOW = (
+    "Lecture seule : l'état, la décision et le montant accordé ne se modifient que depuis la "
+    "page du dossier, par ses changements d'état (instruction, décision). Pour revenir sur une "
+    "décision, l'administration nationale utilise la transition « Rouvrir le dossier » : "
+    "l'historique, le journal d'audit, le courriel au porteur et l'évaluation figée restent "
+    "ainsi cohérents."
+)
+
+
 @admin.register(Dossier)
 class DossierAdmin(admin.ModelAdmin):
     list_display = [
@@ -48,6 +70,17 @@ class DossierAdmin(admin.ModelAdmin):
     autocomplete_fields = ["porteur", "departement"]
     date_hierarchy = "depose_le"
     inlines = [CollectifInline]
+    readonly_fields = CHAMPS_DU_WORKFLOW
+
+    def get_fieldsets(self, request, obj=None):
+        autres = [c for c in self.get_fields(request, obj) if c not in CHAMPS_DU_WORKFLOW]
+        return [
+            (None, {"fields": autres}),
+            (
+                "État et décision (workflow)",
+                {"fields": CHAMPS_DU_WORKFLOW, "description": AIDE_WORKFLOW},
+            ),
+        ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_nb_collectifs=Count("collectifs"))

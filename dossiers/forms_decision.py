@@ -119,12 +119,75 @@ class DecisionForm(forms.Form):
                     "décision. Il figure dans la lettre de décision et le courriel au porteur."
                 )
 
+        self.fields["confirmation"] = forms.BooleanField(
+            label=self.libelle_confirmation(),
+            error_messages={"required": self.message_confirmation_manquante()},
+            widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        )
+
+    def designation_dossier(self) -> str:
+        """« dossier « Coup de pouce Roubaix » (Association X, 2025-2026) »."""
+        dossier = self.dossier
+        porteur = dossier.porteur.raison_sociale
+        if dossier.intitule and dossier.intitule != porteur:
+            return f"dossier « {dossier.intitule} » ({porteur}, {dossier.annee_scolaire})"
+        return f"dossier « {porteur} » ({dossier.annee_scolaire})"
+
+    def libelle_confirmation(self) -> str:
+        """La phrase que l'agent coche : la décision, le dossier et, pour une acceptation, le
+        montant total (celui affiché au-dessus, voir ``total_confirme``)."""
+        from eligibility.templatetags.referentiel import euros
+
+        dossier = self.designation_dossier()
+        if self.decision == service.ACCEPTER:
+            total = self.total_accorde()
+            if total is None:
+                return self.modele_libelle_acceptation().replace(
+                    "pour un montant total de {total}", "pour le montant total indiqué ci-dessus"
+                )
+            return self.modele_libelle_acceptation().replace("{total}", euros(total))
+        nature = "le refus" if self.decision == service.REFUSER else "le classement sans suite"
+        return (
+            f"Je confirme {nature} du {dossier} ; le porteur sera prévenu par courriel et "
+            "recevra la lettre de décision."
+        )
+
+    def modele_libelle_acceptation(self) -> str:
+        """Le libellé de la case d'une acceptation, « {total} » à remplacer par le montant (le
+        script de la page le tient à jour pendant la saisie des montants)."""
+        return (
+            f"Je confirme l'acceptation du {self.designation_dossier()} pour un montant total "
+            "de {total} ; le porteur sera prévenu par courriel et recevra la lettre de décision."
+        )
+
+    def message_confirmation_manquante(self) -> str:
+        action = {
+            service.ACCEPTER: "accepter le dossier",
+            service.REFUSER: "refuser le dossier",
+            service.CLASSER_SANS_SUITE: "classer le dossier sans suite",
+        }[self.decision]
+        return (
+            f"Cochez la case de confirmation pour {action} : la décision est définitive et le "
+            "porteur en est prévenu par courriel."
+        )
+
+    def total_confirme(self) -> str:
+        """Le total que nomme la case de confirmation, renvoyé en champ caché : si l'agent
+        modifie un montant, la case cochée ne confirme plus ce total (voir ``clean``)."""
+        total = self.total_accorde()
+        return "" if total is None else str(total)
+
     @staticmethod
     def nom_champ(ligne: service.LigneMontant) -> str:
         return f"montant_{ligne.collectif.pk}"
 
     def full_clean(self):
         super().full_clean()
+        # Le total nommé par la case est celui des montants saisis, connus une fois nettoyés.
+        # (le champ lié, déjà créé par le nettoyage, a copié l'ancien libellé).
+        libelle = self.libelle_confirmation()
+        self.fields["confirmation"].label = libelle
+        self["confirmation"].label = libelle
         for nom in self.errors:
             if nom in self.fields:
                 widget = self.fields[nom].widget
@@ -154,7 +217,32 @@ class DecisionForm(forms.Form):
                 self.add_error(
                     "justification_depassement", service.message_depassement(a_justifier)
                 )
+            if donnees.get("confirmation"):
+                self.verifier_total_confirme()
         return donnees
+
+    def verifier_total_confirme(self) -> None:
+        """La case cochée confirmait le total affiché à l'agent ; s'il a changé un montant
+        depuis, il confirme de nouveau, en voyant le nouveau total."""
+        from eligibility.templatetags.referentiel import euros
+
+        total = self.total_accorde()
+        if total is None:
+            return  # un montant est en erreur : le formulaire est réaffiché de toute façon
+        affiche = (self.data.get("total_confirme") or "").strip()
+        try:
+            identique = affiche != "" and Decimal(affiche) == total
+        except ArithmeticError:
+            identique = False
+        if identique:
+            return
+        self.data = self.data.copy()
+        self.data.pop(self.add_prefix("confirmation"), None)  # la case est à recocher
+        self.add_error(
+            "confirmation",
+            f"Le montant total accordé est maintenant de {euros(total)} : vérifiez-le, puis "
+            "cochez de nouveau la case de confirmation.",
+        )
 
     def rangees(self) -> list[dict]:
         """Pour le tableau des montants : chaque collectif, sa PS et son champ."""

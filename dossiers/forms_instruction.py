@@ -259,6 +259,20 @@ LIBELLES_MOTIF = {
         "Motif de la réouverture",
         "Le porteur le reçoit par courriel ; il reste dans l'historique du dossier.",
     ),
+    "reprendre_instruction": (
+        "Pourquoi l'instruction reprend",
+        "Le porteur le reçoit par courriel ; il reste dans l'historique du dossier. Le dossier "
+        "revient « en instruction » : vous pourrez le proposer de nouveau au comité.",
+    ),
+}
+
+# La case à cocher des transitions à ``confirmation_obligatoire`` : (libellé, message d'erreur).
+CONFIRMATIONS = {
+    "proposer_comite": (
+        "Je confirme que l'instruction est terminée et que le dossier est proposé au comité ; "
+        "le porteur sera prévenu par courriel.",
+        "Cochez la case de confirmation pour proposer le dossier au comité.",
+    ),
 }
 
 
@@ -292,10 +306,30 @@ class TransitionForm(VersionForm):
             )
         else:
             del self.fields["motif"]
+        if transition.confirmation_obligatoire:
+            libelle, message = CONFIRMATIONS.get(
+                transition.nom,
+                (
+                    f"Je confirme : « {transition.libelle} ».",
+                    f"Cochez la case de confirmation pour « {transition.libelle} ».",
+                ),
+            )
+            self.fields["confirmation"] = forms.BooleanField(
+                label=libelle, error_messages={"required": message}
+            )
 
     @property
     def avec_motif(self) -> bool:
         return "motif" in self.fields
+
+    @property
+    def avec_confirmation(self) -> bool:
+        return "confirmation" in self.fields
+
+    @property
+    def a_deplier(self) -> bool:
+        """Un motif à écrire ou une case à cocher : le formulaire se déplie avant l'envoi."""
+        return self.avec_motif or self.avec_confirmation
 
     def saisie_resumee(self) -> list[str]:
         motif = self.cleaned_data.get("motif", "")

@@ -1,11 +1,15 @@
 """La vie d'un dossier : une table de transitions, le rôle autorisé pour chacune, un événement
 écrit à chaque changement d'état.
 
-    brouillon ─► déposé ─► en instruction ─► proposé au comité ─► accepté / refusé / sans suite
-                   │            │   ▲                                       │
-                   └────────────┴─► complément demandé                      │
-                                (le porteur redépose)                       │
-    réouverture par l'administrateur national ◄─────────────────────────────┘
+    brouillon ─► déposé ─► en instruction ◄─► proposé au comité ─► accepté / refusé / sans suite
+                   │            │   ▲        (reprendre l'instruction)          │
+                   └────────────┴─► complément demandé                          │
+                                (le porteur redépose)                           │
+    réouverture par l'administrateur national ◄─────────────────────────────────┘
+
+``confirmation_obligatoire`` : le formulaire de la page du dossier demande de cocher une case
+de confirmation avant d'appliquer la transition (``forms_instruction.TransitionForm``) ; les
+décisions ont la leur sur la page de décision.
 """
 
 import logging
@@ -38,6 +42,7 @@ class Transition:
     roles: tuple[str, ...]
     libelle: str
     motif_obligatoire: bool = False
+    confirmation_obligatoire: bool = False
 
 
 TRANSITIONS = (
@@ -70,6 +75,15 @@ TRANSITIONS = (
         Etat.PROPOSE_COMITE,
         (Role.AGENT,),
         "Proposer au comité",
+        confirmation_obligatoire=True,
+    ),
+    Transition(
+        "reprendre_instruction",
+        (Etat.PROPOSE_COMITE,),
+        Etat.EN_INSTRUCTION,
+        (Role.AGENT,),
+        "Reprendre l'instruction",
+        motif_obligatoire=True,
     ),
     Transition(
         "accepter", (Etat.PROPOSE_COMITE,), Etat.ACCEPTE, (Role.AGENT,), "Accepter le dossier"

@@ -75,7 +75,21 @@ def _donnees_acceptation(dossier, **montants):
     donnees = {"decision": "accepter", "version": str(dossier.version), "note": ""}
     for nom, collectif in _collectifs(dossier).items():
         donnees[f"montant_{collectif.pk}"] = par_defaut[nom]
+    # La case cochée confirme le total affiché, renvoyé en champ caché.
+    donnees["confirmation"] = "on"
+    donnees["total_confirme"] = _total(par_defaut[nom] for nom in _collectifs(dossier))
     return donnees
+
+
+def _total(saisies) -> str:
+    """Le total des montants saisis à la française, comme le formulaire le renvoie (« 4187.95 »)."""
+    total = Decimal("0.00")
+    try:
+        for saisie in saisies:
+            total += Decimal(saisie.replace(" ", "").replace(",", "."))
+    except ArithmeticError:
+        return ""
+    return str(total.quantize(Decimal("0.01")))
 
 
 def _texte_pdf(contenu: bytes) -> str:
@@ -263,7 +277,13 @@ def test_refus_motivation_preremplie_et_obligatoire(client, agent59, dossier):
     assert "COLLECTIF-TAILLE (CE1) : Le collectif compte 6 enfants" in reponse.content.decode()
 
     reponse = client.post(
-        _url(dossier), {"decision": "refuser", "version": dossier.version, "motivation": "  "}
+        _url(dossier),
+        {
+            "decision": "refuser",
+            "version": dossier.version,
+            "motivation": "  ",
+            "confirmation": "on",
+        },
     )
     assert reponse.status_code == 200
     assert (
@@ -274,7 +294,13 @@ def test_refus_motivation_preremplie_et_obligatoire(client, agent59, dossier):
 
     texte = motivation + "\nAvis défavorable du comité."
     reponse = client.post(
-        _url(dossier), {"decision": "refuser", "version": dossier.version, "motivation": texte}
+        _url(dossier),
+        {
+            "decision": "refuser",
+            "version": dossier.version,
+            "motivation": texte,
+            "confirmation": "on",
+        },
     )
     assert reponse.status_code == 302
     dossier.refresh_from_db()
@@ -295,7 +321,12 @@ def test_classement_sans_suite_depuis_l_instruction(client, agent59, dossier):
 
     reponse = client.post(
         _url(dossier),
-        {"decision": "classer_sans_suite", "version": dossier.version, "motivation": ""},
+        {
+            "decision": "classer_sans_suite",
+            "version": dossier.version,
+            "motivation": "",
+            "confirmation": "on",
+        },
     )
     assert "obligatoire pour classer sans suite" in reponse.context["form"].errors["motivation"][0]
 
@@ -305,6 +336,7 @@ def test_classement_sans_suite_depuis_l_instruction(client, agent59, dossier):
             "decision": "classer_sans_suite",
             "version": dossier.version,
             "motivation": "Le porteur a retiré sa demande.",
+            "confirmation": "on",
         },
     )
     assert reponse.status_code == 302
@@ -504,6 +536,7 @@ def test_lettre_de_refus_porte_la_motivation(client, agent59, secretariat59, dos
             "decision": "refuser",
             "version": dossier.version,
             "motivation": "Le collectif CE1 compte 6 enfants.\nAvis défavorable.",
+            "confirmation": "on",
         },
     )
     assert reponse.status_code == 302
@@ -560,3 +593,145 @@ def test_resume_de_la_decision(client, agent59, porteur_user, dossier):
     html = render_to_string("dossiers/decision/_resume.html", {"dossier": dossier, "user": agent59})
     assert "Décision du comité." in html
     assert str(timezone.localdate().year) in html  # la date de la décision
+
+
+# --- la confirmation -----------------------------------------------------------------------------
+
+
+def _sans_espaces_fines(texte: str) -> str:
+    return texte.replace(ESPACE_FINE, " ")
+
+
+def test_la_case_nomme_la_decision_le_dossier_et_le_total(client, agent59, dossier):
+    client.force_login(agent59)
+    reponse = client.get(_url(dossier, "accepter"))
+    form = reponse.context["form"]
+    libelle = _sans_espaces_fines(form["confirmation"].label)
+    assert libelle.startswith(
+        "Je confirme l'acceptation du dossier « Coup de pouce Roubaix » "
+        f"({dossier.porteur.raison_sociale}, 2025-2026) pour un montant total de 4 187,95 € ; "
+        "le porteur sera prévenu par courriel"
+    )
+    contenu = reponse.content.decode()
+    assert 'name="confirmation"' in contenu and "required" in contenu
+    assert 'name="total_confirme" value="4187.95"' in contenu
+    assert '<legend class="h5">Confirmation</legend>' in contenu
+
+    libelle = client.get(_url(dossier, "refuser")).context["form"]["confirmation"].label
+    assert libelle.startswith("Je confirme le refus du dossier « Coup de pouce Roubaix »")
+    libelle = client.get(_url(dossier, "classer_sans_suite")).context["form"]["confirmation"].label
+    assert libelle.startswith("Je confirme le classement sans suite du dossier")
+
+
+def _rien_n_est_ecrit(dossier, version, mailoutbox):
+    dossier.refresh_from_db()
+    assert dossier.etat == Etat.PROPOSE_COMITE
+    assert dossier.version == version
+    assert dossier.montant_accorde is None
+    assert dossier.motif_decision == ""
+    assert not Collectif.objects.filter(dossier=dossier, montant_accorde__isnull=False).exists()
+    assert not dossier.evenements.exists()
+    assert not dossier.evaluations.filter(motif=Evaluation.Motif.DECISION).exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("nom", "action"),
+    [("refuser", "refuser le dossier"), ("classer_sans_suite", "classer le dossier sans suite")],
+)
+def test_refus_ou_classement_sans_confirmation(
+    client, agent59, dossier, mailoutbox, django_capture_on_commit_callbacks, nom, action
+):
+    client.force_login(agent59)
+    version = dossier.version
+    donnees = {"decision": nom, "version": version, "motivation": "Avis défavorable du comité."}
+    with django_capture_on_commit_callbacks(execute=True):
+        reponse = client.post(_url(dossier), donnees)
+    assert reponse.status_code == 200
+    message = reponse.context["form"].errors["confirmation"][0]
+    assert message == (
+        f"Cochez la case de confirmation pour {action} : la décision est définitive et le "
+        "porteur en est prévenu par courriel."
+    )
+    contenu = reponse.content.decode()
+    resume = contenu.split('id="erreurs-formulaire"')[1].split("</div>")[0]
+    assert 'href="#id_confirmation"' in resume
+    assert "Cochez la case de confirmation pour" in resume
+    assert 'aria-invalid="true" aria-describedby="id_confirmation_error"' in contenu
+    assert "Avis défavorable du comité." in contenu  # la saisie est gardée
+    _rien_n_est_ecrit(dossier, version, mailoutbox)
+
+    # Une case envoyée mais non cochée (valeur « false ») ne vaut pas confirmation.
+    donnees["confirmation"] = "false"
+    assert client.post(_url(dossier), donnees).status_code == 200
+    _rien_n_est_ecrit(dossier, version, mailoutbox)
+
+
+def test_acceptation_sans_confirmation(
+    client, agent59, dossier, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(agent59)
+    version = dossier.version
+    donnees = _donnees_acceptation(dossier)
+    del donnees["confirmation"]
+    with django_capture_on_commit_callbacks(execute=True):
+        reponse = client.post(_url(dossier), donnees)
+    assert reponse.status_code == 200
+    assert "pour accepter le dossier" in reponse.context["form"].errors["confirmation"][0]
+    _rien_n_est_ecrit(dossier, version, mailoutbox)
+
+
+def test_total_modifie_apres_la_confirmation(
+    client, agent59, dossier, mailoutbox, django_capture_on_commit_callbacks
+):
+    """La case cochée confirmait 4 187,95 € ; l'agent a saisi 2 000 € : il confirme à nouveau."""
+    client.force_login(agent59)
+    version = dossier.version
+    donnees = _donnees_acceptation(dossier, **{"6e-5e": "375"})
+    donnees["total_confirme"] = "4187.95"  # le total affiché quand la page s'est ouverte
+    with django_capture_on_commit_callbacks(execute=True):
+        reponse = client.post(_url(dossier), donnees)
+    assert reponse.status_code == 200
+    form = reponse.context["form"]
+    assert _sans_espaces_fines(form.errors["confirmation"][0]) == (
+        "Le montant total accordé est maintenant de 2 000,00 € : vérifiez-le, puis cochez de "
+        "nouveau la case de confirmation."
+    )
+    assert "pour un montant total de 2 000,00 €" in _sans_espaces_fines(form["confirmation"].label)
+    contenu = reponse.content.decode()
+    assert 'name="total_confirme" value="2000.00"' in contenu
+    case = contenu.split('name="confirmation"')[1].split(">")[0]
+    assert "checked" not in case  # la case est à recocher
+    _rien_n_est_ecrit(dossier, version, mailoutbox)
+
+    donnees["total_confirme"] = "2000.00"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(_url(dossier), donnees).status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.etat == Etat.ACCEPTE
+    assert dossier.montant_accorde == Decimal("2000.00")
+    assert len(mailoutbox) == 1
+
+
+# --- prix plafond inconnu ------------------------------------------------------------------------
+
+
+def test_prix_plafond_inconnu_dans_le_formulaire_et_la_lettre(client, agent59, dossier):
+    ParametresAnnee.objects.filter(annee=dossier.annee).delete()
+    client.force_login(agent59)
+    contenu = client.get(_url(dossier, "accepter")).content.decode()
+    assert "le prix plafond de l'année n'est pas encore fixé" in contenu
+    assert "prix plafond non calculable" not in contenu
+
+    _accepter(client, agent59, dossier)
+    texte = _texte_pdf(client.get(reverse("dossiers:lettre", args=[dossier.pk])).content)
+    assert "le prix plafond de l'année n'étant pas encore fixé à cette date" in texte
+    assert "prix plafond de non calculable" not in texte
+    assert "non calculable" in texte  # la PS des collectifs, pour mémoire
+
+
+def test_prix_plafond_connu_dans_la_lettre(client, agent59, dossier):
+    _accepter(client, agent59, dossier)
+    texte = _texte_pdf(client.get(reverse("dossiers:lettre", args=[dossier.pk])).content)
+    assert "dans la limite d'un prix plafond de 7 886,00 €" in texte
+    assert "pas encore fixé" not in texte

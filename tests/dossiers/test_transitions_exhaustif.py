@@ -32,6 +32,7 @@ ACTIONS = [
     "instruire",
     "demander_complement",
     "proposer_comite",
+    "reprendre_instruction",
     "accepter",
     "refuser",
     "classer_sans_suite",
@@ -46,6 +47,7 @@ AUTORISEES = {
     ("depose", "agent", "demander_complement"): "complement_demande",
     ("en_instruction", "agent", "demander_complement"): "complement_demande",
     ("en_instruction", "agent", "proposer_comite"): "propose_comite",
+    ("propose_comite", "agent", "reprendre_instruction"): "en_instruction",
     ("propose_comite", "agent", "accepter"): "accepte",
     ("propose_comite", "agent", "refuser"): "refuse",
     ("depose", "agent", "classer_sans_suite"): "sans_suite",
@@ -64,19 +66,27 @@ COURRIELS = {
     "instruire": ("en instruction", "est désormais en cours d'instruction"),
     "demander_complement": ("complément demandé", "nécessite un complément"),
     "proposer_comite": ("proposé au comité", "sera présenté au comité départemental"),
+    "reprendre_instruction": ("en instruction", "la Caf reprend son instruction"),
     "accepter": ("accepté", "a été accepté"),
     "refuser": ("refusé", "a été refusé"),
     "classer_sans_suite": ("classé sans suite", "a été classé sans suite"),
     "rouvrir": ("en instruction", "a été rouvert"),
 }
 MOTIF = "Motif écrit pour le test."
+MOTIF_OBLIGATOIRE = (
+    "demander_complement",
+    "reprendre_instruction",
+    "refuser",
+    "classer_sans_suite",
+    "rouvrir",
+)
 
 # Les mots d'un refus en français : le rôle qui manque, l'état qui l'interdit.
 REFUS_FRANCAIS = ("est réservé au rôle", "est impossible : le dossier est")
 
 
 def test_la_table_attendue_est_complete():
-    assert len(list(itertools.product(ETATS, ROLES, ACTIONS))) == 8 * 4 * 9
+    assert len(list(itertools.product(ETATS, ROLES, ACTIONS))) == 8 * 4 * 10
     assert {e for e, _, _ in AUTORISEES} <= set(ETATS)
     assert set(Etat.values) == set(ETATS)
     assert {t.nom for t in workflow.TRANSITIONS} == set(ACTIONS)
@@ -153,7 +163,7 @@ def test_transition(acteurs, etat, role, action, mailoutbox, django_capture_on_c
     assert courriel.to == ["porteur@asso.fr"]
     assert courriel.subject == f"Votre dossier Clas 2025-2026 : {objet}"
     assert phrase in courriel.body
-    if action in ("demander_complement", "refuser", "classer_sans_suite", "rouvrir"):
+    if action in MOTIF_OBLIGATOIRE:
         assert MOTIF in courriel.body
 
 
@@ -163,8 +173,9 @@ def test_transition(acteurs, etat, role, action, mailoutbox, django_capture_on_c
     + [("en_instruction", "agent", "proposer_comite")],
 )
 def test_motif(acteurs, etat, role, action):
-    """Le motif est exigé exactement pour demander un complément, refuser, classer, rouvrir."""
-    obligatoire = action in ("demander_complement", "refuser", "classer_sans_suite", "rouvrir")
+    """Le motif est exigé exactement pour demander un complément, reprendre l'instruction,
+    refuser, classer, rouvrir."""
+    obligatoire = action in MOTIF_OBLIGATOIRE
     dossier = DossierFactory(
         porteur=acteurs["organisation"], etat=etat, depose_le="2025-09-15T10:00Z"
     )

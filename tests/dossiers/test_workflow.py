@@ -17,6 +17,8 @@ def test_chemin_complet(porteur_user, agent59, admin_national):
         ("demander_complement", agent59, "Il manque le RIB.", Etat.COMPLEMENT_DEMANDE),
         ("redeposer", porteur_user, "", Etat.EN_INSTRUCTION),
         ("proposer_comite", agent59, "", Etat.PROPOSE_COMITE),
+        ("reprendre_instruction", agent59, "Budget à revoir.", Etat.EN_INSTRUCTION),
+        ("proposer_comite", agent59, "", Etat.PROPOSE_COMITE),
         ("accepter", agent59, "", Etat.ACCEPTE),
         ("rouvrir", admin_national, "Erreur de montant.", Etat.EN_INSTRUCTION),
     ]
@@ -32,11 +34,15 @@ def test_chemin_complet(porteur_user, agent59, admin_national):
         (Etat.EN_INSTRUCTION, Etat.COMPLEMENT_DEMANDE),
         (Etat.COMPLEMENT_DEMANDE, Etat.EN_INSTRUCTION),
         (Etat.EN_INSTRUCTION, Etat.PROPOSE_COMITE),
+        (Etat.PROPOSE_COMITE, Etat.EN_INSTRUCTION),
+        (Etat.EN_INSTRUCTION, Etat.PROPOSE_COMITE),
         (Etat.PROPOSE_COMITE, Etat.ACCEPTE),
         (Etat.ACCEPTE, Etat.EN_INSTRUCTION),
     ]
     assert evenements[0].type == Evenement.Type.DEPOT
     assert evenements[2].commentaire == "Il manque le RIB."
+    assert evenements[5].commentaire == "Budget à revoir."
+    assert evenements[5].auteur == agent59
     assert evenements[-1].auteur == admin_national
 
 
@@ -63,9 +69,13 @@ def test_transitions_refusees(etat, nom, role_trait, message):
     assert not dossier.evenements.exists()
 
 
-@pytest.mark.parametrize("nom", ["demander_complement", "refuser", "classer_sans_suite"])
+@pytest.mark.parametrize(
+    "nom", ["demander_complement", "reprendre_instruction", "refuser", "classer_sans_suite"]
+)
 def test_motif_obligatoire(agent59, nom):
-    etat = Etat.PROPOSE_COMITE if nom == "refuser" else Etat.EN_INSTRUCTION
+    etat = (
+        Etat.PROPOSE_COMITE if nom in ("refuser", "reprendre_instruction") else Etat.EN_INSTRUCTION
+    )
     dossier = DossierFactory(etat=etat, depose_le="2025-06-01T10:00Z")
     with pytest.raises(workflow.TransitionRefusee, match="demande un motif écrit"):
         workflow.appliquer(dossier, nom, agent59, "   ")
@@ -76,6 +86,15 @@ def test_transitions_possibles(agent59, porteur_user):
     noms = {t.nom for t in workflow.transitions_possibles(dossier, agent59)}
     assert noms == {"demander_complement", "proposer_comite", "classer_sans_suite"}
     assert workflow.transitions_possibles(dossier, porteur_user) == []
+    dossier.etat = Etat.PROPOSE_COMITE
+    noms = {t.nom for t in workflow.transitions_possibles(dossier, agent59)}
+    assert noms == {"reprendre_instruction", "accepter", "refuser", "classer_sans_suite"}
+
+
+def test_proposer_au_comite_demande_une_confirmation():
+    assert workflow.PAR_NOM["proposer_comite"].confirmation_obligatoire
+    reprendre = workflow.PAR_NOM["reprendre_instruction"]
+    assert reprendre.motif_obligatoire and reprendre.libelle == "Reprendre l'instruction"
 
 
 def test_courriel_au_porteur_et_evaluation_figee_a_la_decision(
