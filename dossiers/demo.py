@@ -1239,7 +1239,8 @@ def _charger_registre(compteur, collectif: Collectif, enfants) -> None:
 
 
 def _figer_evaluations(compteur, dossier: Dossier) -> None:
-    """Évaluations figées au dépôt et à la décision, comme l'auraient laissées ces étapes.
+    """Évaluations figées au dépôt, à la proposition au comité et à la décision, comme
+    l'auraient laissées ces étapes.
 
     Une seule par motif et par dossier : recharger la démo ne les multiplie pas, et une évaluation
     dont les données ne correspondent plus (démo modifiée à la main) est refaite.
@@ -1247,6 +1248,8 @@ def _figer_evaluations(compteur, dossier: Dossier) -> None:
     motifs = []
     if not dossier.est_brouillon:
         motifs.append(Evaluation.Motif.DEPOT)
+    if dossier.etat == Etat.PROPOSE_COMITE:
+        motifs.append(Evaluation.Motif.COMITE)
     if dossier.est_decide:
         motifs.append(Evaluation.Motif.DECISION)
     compteur.note_suppression(dossier.evaluations.exclude(motif__in=motifs).delete())

@@ -42,7 +42,7 @@ from collectifs.models import Collectif
 from comptes.models import Departement, Role, Utilisateur
 from eligibility.templatetags.referentiel import VERDICTS
 
-from .models import Dossier, Etat, Evaluation, libelle_annee
+from .models import Dossier, Etat, Evaluation, Evenement, libelle_annee
 
 # --- Onglets ---------------------------------------------------------------------------------
 
@@ -217,6 +217,63 @@ def sous_requetes_de_la_file() -> dict[str, Expression]:
             output_field=IntegerField(),
         ),
     }
+
+
+# --- Suivi : ce que le porteur a fait depuis la dernière action de la Caf ----------------------
+
+# Un redépôt après complément : la transition que le porteur déclenche (voir ``depot.Q_DEPOT``).
+Q_REDEPOT = Q(
+    type=Evenement.Type.TRANSITION,
+    etat_avant=Etat.COMPLEMENT_DEMANDE,
+    etat_apres=Etat.EN_INSTRUCTION,
+)
+# Ce que le porteur fait vers la Caf : un message, un redépôt (le premier dépôt n'est pas une
+# réponse : l'onglet « À instruire » le montre déjà).
+Q_REPONSE_PORTEUR = Q(auteur__role=Role.PORTEUR) & (Q(type=Evenement.Type.MESSAGE) | Q_REDEPOT)
+# Ce que la Caf fait vers le porteur : un message, un changement d'état (demande de complément,
+# proposition, décision…). Une assignation (transition d'un état vers lui-même) n'est pas une
+# réponse au porteur.
+Q_ACTION_CAF = Q(auteur__role__in=[Role.AGENT, Role.SECRETARIAT, Role.ADMIN]) & (
+    Q(type=Evenement.Type.MESSAGE)
+    | (Q(type=Evenement.Type.TRANSITION) & ~Q(etat_avant=F("etat_apres")))
+)
+
+
+def _dernier_evenement(condition: Q) -> Subquery:
+    """La date du dernier événement du dossier de la requête englobante qui remplit
+    ``condition`` (None s'il n'y en a pas)."""
+    return Subquery(
+        Evenement.objects.filter(condition, dossier=OuterRef("pk"))
+        .order_by("-cree_le", "-pk")
+        .values("cree_le")[:1]
+    )
+
+
+@cache
+def sous_requetes_du_suivi() -> dict[str, Expression]:
+    """Les sous-requêtes de ``annoter_suivi``, construites une fois par processus (voir
+    ``sous_requetes_de_la_file``)."""
+    return {
+        "reponse_porteur_le": _dernier_evenement(Q_REPONSE_PORTEUR),
+        "action_caf_le": _dernier_evenement(Q_ACTION_CAF),
+        "redepose_le": _dernier_evenement(Q_REDEPOT),
+    }
+
+
+def annoter_suivi(qs: QuerySet) -> QuerySet:
+    """Ajoute ``reponse_porteur_le`` (dernier message ou redépôt du porteur), ``action_caf_le``
+    (dernier message ou changement d'état dû à la Caf) et ``redepose_le`` (dernier redépôt) :
+    des sous-requêtes corrélées dans la requête de la page, pas une requête de plus. La file
+    signale une réponse du porteur quand la première est plus récente que la deuxième
+    (``reponse_en_attente``)."""
+    return qs.annotate(**sous_requetes_du_suivi())
+
+
+def reponse_en_attente(reponse_porteur_le, action_caf_le) -> bool:
+    """Le porteur a écrit ou redéposé depuis la dernière action de la Caf sur le dossier."""
+    return reponse_porteur_le is not None and (
+        action_caf_le is None or reponse_porteur_le > action_caf_le
+    )
 
 
 def annoter_verdict(qs: QuerySet) -> QuerySet:

@@ -290,7 +290,7 @@ class DuDossierQuerySet(models.QuerySet):
 
 
 class Evaluation(models.Model):
-    """Évaluation figée d'un dossier, au dépôt ou à la décision.
+    """Évaluation figée d'un dossier : au dépôt, à la proposition au comité ou à la décision.
 
     Elle garde l'édition, les paramètres, l'empreinte des données d'entrée et le résultat : une
     décision ancienne reste explicable même si les paramètres changent ensuite.
@@ -298,6 +298,7 @@ class Evaluation(models.Model):
 
     class Motif(models.TextChoices):
         DEPOT = "depot", "dépôt du dossier"
+        COMITE = "comite", "proposition au comité"
         DECISION = "decision", "décision"
         IMPORT = "import", "import"
 

@@ -26,8 +26,10 @@ from . import exports
 from .filtres import (
     ONGLETS,
     TRIS,
+    annoter_suivi,
     construire_comite,
     construire_file,
+    reponse_en_attente,
     valeur_filtre,
 )
 from .forms_file import AssignationForm, AssignationLotForm, peut_assigner
@@ -123,6 +125,9 @@ CHAMPS_LIGNE = (
     "nb_collectifs",
     "verdict_fige",
     "ps_calculee",
+    "reponse_porteur_le",
+    "action_caf_le",
+    "redepose_le",
 )
 
 # Les cellules vides : un tiret, et pour les lecteurs d'écran ce qu'il veut dire.
@@ -134,6 +139,24 @@ SANS_PS = (
     '<span class="text-body-secondary">—<span class="visually-hidden"> non calculable</span></span>'
 )
 NON_ASSIGNE = '<span class="text-body-secondary">Non assigné</span>'
+
+
+def jour_et_mois(moment) -> str:
+    """« 12/11 » : la date locale d'un horodatage, sans l'année (celle de la ligne suffit)."""
+    return timezone.localtime(moment).strftime("%d/%m")
+
+
+def signal_reponse(d) -> str:
+    """Le badge « Réponse du porteur » d'une ligne : le porteur a écrit ou redéposé depuis la
+    dernière action de la Caf (message ou changement d'état), avec la date de sa réponse."""
+    if not reponse_en_attente(d.reponse_porteur_le, d.action_caf_le):
+        return ""
+    le = jour_et_mois(d.reponse_porteur_le)
+    return (
+        '<div class="mt-1"><span class="badge text-bg-info" title="Message ou redépôt du '
+        "porteur plus récent que la dernière action de la Caf (message ou changement d'état)"
+        f'">Réponse du porteur</span> <span class="small text-nowrap">le {le}</span></div>'
+    )
 
 
 def corps_du_tableau(dossiers, suivant: str, *, peut_assigner: bool, avec_departement: bool):
@@ -180,7 +203,7 @@ def corps_du_tableau(dossiers, suivant: str, *, peut_assigner: bool, avec_depart
         cellules.append(f'<td class="text-end">{d.nb_collectifs}</td>')
         cellules.append(
             f'<td><span class="badge badge-etat {CLASSES_ETAT.get(d.etat, "text-bg-primary")}">'
-            f"{escape(LIBELLES_ETAT.get(d.etat, d.etat))}</span></td>"
+            f"{escape(LIBELLES_ETAT.get(d.etat, d.etat))}</span>{signal_reponse(d)}</td>"
         )
         verdict = d.verdict_fige
         cellules.append(
@@ -192,6 +215,11 @@ def corps_du_tableau(dossiers, suivant: str, *, peut_assigner: bool, avec_depart
         ps = euros(d.ps_calculee) if d.ps_calculee is not None else SANS_PS
         cellules.append(f'<td class="text-end text-nowrap">{ps}</td>')
         depose_le = timezone.localtime(d.depose_le).strftime("%d/%m/%Y") if d.depose_le else ""
+        if d.redepose_le is not None:
+            depose_le += (
+                f'<div class="small text-body-secondary">Redéposé le '
+                f"{jour_et_mois(d.redepose_le)}</div>"
+            )
         cellules.append(f'<td class="text-nowrap">{depose_le}</td>')
         if d.agent_referent_id is not None:
             prenom_nom = f"{d.agent_referent__prenom} {d.agent_referent__nom}".strip()
@@ -227,7 +255,9 @@ class FileView(RoleRequisMixin, ListView):
 
     def get_queryset(self):
         self.file = construire_file(self.request)
-        return self.file.dossiers
+        # Les signaux de suivi (réponse du porteur, redépôt) : des sous-requêtes de plus dans
+        # la requête de la page, pas une requête de plus (les exports n'en ont pas besoin).
+        return annoter_suivi(self.file.dossiers)
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)

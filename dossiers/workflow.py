@@ -164,10 +164,18 @@ def appliquer(dossier: Dossier, nom: str, user, motif: str = "") -> Evenement:
             verrouille.version += 1
             champs.append("version")
         verrouille.save(update_fields=champs)
-        if transition.vers in ETATS_DECIDES:
+        if transition.vers in ETATS_DECIDES or nom == "proposer_comite":
             from .evaluation import figer_evaluation
 
-            figer_evaluation(verrouille, Evaluation.Motif.DECISION)
+            # Proposé au comité, le dossier est réévalué avec les paramètres de l'année tels
+            # qu'ils sont alors (le prix plafond a pu être fixé après le dépôt) : l'ordre du
+            # jour et ses totaux lisent cette évaluation, la dernière figée.
+            figer_evaluation(
+                verrouille,
+                Evaluation.Motif.DECISION
+                if transition.vers in ETATS_DECIDES
+                else Evaluation.Motif.COMITE,
+            )
         evenement = Evenement.objects.create(
             dossier=verrouille,
             type=Evenement.Type.DEPOT if nom == "deposer" else Evenement.Type.TRANSITION,

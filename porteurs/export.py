@@ -1,19 +1,33 @@
 """Export, par un membre, des données de son organisation (RGPD, droit d'accès et portabilité).
 
 Une archive ZIP : l'organisation et ses membres, le compte de la personne qui exporte, chaque
-dossier au format d'échange ``clas-dossier/1`` avec ses échanges et son historique, les pièces
-déposées (sous leur nom d'origine) et, tant qu'il n'a pas été purgé, le registre par enfant.
+dossier au format d'échange ``clas-dossier/1`` avec ses échanges et son historique, les
+intervenants des dossiers (CSV), les pièces déposées (sous leur nom d'origine), l'activité de
+l'année (séances, actions avec les parents, rencontres avec l'école, bilans, purges) en CSV et,
+tant qu'il n'a pas été purgé, le registre par enfant (codes pseudonymes seulement).
+
+Les CSV visent Excel en français, comme les exports de la file d'attente
+(``dossiers.exports``) : UTF-8 avec BOM, séparateur « ; », décimales à virgule, dates
+JJ/MM/AAAA ; une cellule de texte n'est jamais interprétée comme une formule.
+
+Le nombre de requêtes ne dépend pas du nombre de dossiers ni de collectifs : tout est lu par
+organisation (préchargements), jamais par ligne.
 """
 
+import csv
+import io
 import json
 import tempfile
 import zipfile
-from datetime import date, datetime
+from collections import defaultdict
+from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from clas_portal.fichiers import nom_affichable
+from dossiers.exports import DEBUTS_DE_FORMULE
 
 
 def _json(objet) -> bytes:
@@ -34,10 +48,148 @@ organisation.json   l'organisation, ses membres et les invitations en cours
 mon-compte.json     les données de votre compte
 dossiers/           chaque dossier au format d'échange clas-dossier/1 (même format que
                     l'import), avec ses échanges avec la Caf et son historique (*-suivi.json)
+  intervenants.csv        les intervenants de chaque dossier (statut, fonction, niveau de
+                          diplôme, collectifs animés)
 pieces/             les pièces déposées, sous leur nom d'origine
-activite/           par collectif : séances, enfants (codes pseudonymes) et présences,
-                    tant qu'ils n'ont pas été purgés après le bilan
+activite/           l'activité de l'année de chaque collectif, en tableaux CSV (Excel :
+                    séparateur « ; ») :
+  seances.csv             les séances : horaires, statut, date et heure prévues à l'origine
+                          si elles ont été déplacées, motif d'annulation, activité,
+                          animateurs, nombres d'inscrits et de présents
+  actions-parents.csv     le journal des actions menées avec les parents
+  rencontres-ecole.csv    le journal des rencontres avec l'école
+  bilans.csv              les bilans de l'action : chiffres, réponses au questionnaire,
+                          demande de correction de la Caf
+  purges.csv              les purges des données par enfant après le bilan
+  *-collectif-*.json      par collectif : séances, enfants (codes pseudonymes) et
+                          présences, tant qu'ils n'ont pas été purgés après le bilan
 """
+
+
+def _cellule(valeur) -> str:
+    """Une valeur en texte de cellule CSV (Excel en français), jamais une formule."""
+    if valeur is None or valeur == "":
+        return ""
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, datetime):
+        return timezone.localtime(valeur).strftime("%d/%m/%Y %H:%M")
+    if isinstance(valeur, date):
+        return valeur.strftime("%d/%m/%Y")
+    if isinstance(valeur, time):
+        return valeur.strftime("%H:%M")
+    if isinstance(valeur, Decimal):
+        return str(valeur).replace(".", ",")
+    if isinstance(valeur, int):
+        return str(valeur)
+    texte = str(valeur)
+    if texte.startswith(DEBUTS_DE_FORMULE):
+        texte = "'" + texte
+    return texte
+
+
+def _csv(colonnes, objets) -> bytes:
+    """Le CSV (UTF-8 avec BOM, « ; ») : une ligne d'en-têtes, puis une ligne par objet.
+
+    ``colonnes`` : des couples (en-tête, fonction qui lit la valeur dans l'objet).
+    """
+    tampon = io.StringIO()
+    tampon.write("\ufeff")
+    ecrivain = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
+    ecrivain.writerow([libelle for libelle, _valeur in colonnes])
+    for objet in objets:
+        ecrivain.writerow([_cellule(valeur(objet)) for _libelle, valeur in colonnes])
+    return tampon.getvalue().encode("utf-8")
+
+
+# Le dossier et le collectif de chaque ligne (l'objet porte ``collectif``, préchargé).
+COLONNES_COLLECTIF = (
+    ("Année scolaire", lambda o: o.collectif.dossier.annee_scolaire),
+    ("Dossier", lambda o: o.collectif.dossier_id),
+    ("Référence du dossier", lambda o: o.collectif.dossier.reference),
+    ("N° du collectif", lambda o: o.collectif_id),
+    ("Collectif", lambda o: str(o.collectif)),
+)
+
+COLONNES_INTERVENANTS = (
+    ("Année scolaire", lambda i: i.dossier.annee_scolaire),
+    ("Dossier", lambda i: i.dossier_id),
+    ("Référence du dossier", lambda i: i.dossier.reference),
+    ("Nom", lambda i: i.nom),
+    ("Statut", lambda i: i.get_statut_display()),
+    ("Fonction", lambda i: i.fonction),
+    ("Niveau de diplôme", lambda i: i.get_niveau_diplome_display()),
+    ("Diplôme justifié le", lambda i: i.diplome_justifie_le),
+    ("Collectifs animés", lambda i: ", ".join(str(c) for c in i.collectifs.all())),
+)
+
+COLONNES_SEANCES = (
+    *COLONNES_COLLECTIF,
+    ("Date", lambda s: s.date),
+    ("Heure de début", lambda s: s.debut),
+    ("Durée (minutes)", lambda s: s.duree_minutes),
+    ("Statut", lambda s: s.get_statut_display()),
+    ("Origine", lambda s: s.get_origine_display()),
+    ("Date prévue à l'origine", lambda s: s.date_prevue),
+    ("Heure prévue à l'origine", lambda s: s.debut_prevu),
+    ("Motif de l'annulation", lambda s: s.motif_annulation),
+    ("Activité", lambda s: s.get_activite_display()),
+    ("Précisions sur l'activité", lambda s: s.activite_detail),
+    ("Animateurs présents", lambda s: ", ".join(a.nom for a in s.animateurs.all())),
+    ("Enfants inscrits lors de l'appel", lambda s: s.nombre_inscrits),
+    ("Enfants présents", lambda s: s.nombre_presents),
+    ("Appel enregistré le", lambda s: s.appel_fait_le),
+)
+
+COLONNES_ACTIONS_PARENTS = (
+    *COLONNES_COLLECTIF,
+    ("Date", lambda a: a.date),
+    ("Type d'action", lambda a: a.get_type_display()),
+    ("Nombre de parents présents", lambda a: a.nombre_parents),
+    ("Commentaire", lambda a: a.commentaire),
+    ("Enregistrée le", lambda a: a.cree_le),
+)
+
+COLONNES_RENCONTRES_ECOLE = (
+    *COLONNES_COLLECTIF,
+    ("Date", lambda r: r.date),
+    ("Avec qui", lambda r: r.interlocuteurs),
+    ("Objet de la rencontre", lambda r: r.objet),
+    ("Enregistrée le", lambda r: r.cree_le),
+)
+
+COLONNES_BILANS = (
+    *COLONNES_COLLECTIF,
+    ("Statut", lambda b: b.get_statut_display()),
+    ("Origine", lambda b: b.get_origine_display()),
+    ("Enfants inscrits", lambda b: b.enfants_inscrits),
+    ("Filles", lambda b: b.filles),
+    ("Garçons", lambda b: b.garcons),
+    ("Familles", lambda b: b.familles),
+    ("Séances réalisées", lambda b: b.seances_realisees),
+    ("Heures réalisées", lambda b: b.heures_realisees),
+    ("Taux de présence (entre 0 et 1)", lambda b: b.taux_presence),
+    ("Intervenants salariés", lambda b: b.intervenants_salaries),
+    ("Intervenants bénévoles", lambda b: b.intervenants_benevoles),
+    ("Actions avec les parents", lambda b: b.actions_parents),
+    ("Rencontres avec l'école", lambda b: b.rencontres_ecole),
+    ("Objectifs atteints", lambda b: b.objectifs_atteints),
+    ("Difficultés rencontrées", lambda b: b.difficultes),
+    ("Perspectives pour l'année suivante", lambda b: b.perspectives),
+    ("Soumis le", lambda b: b.soumis_le),
+    ("Soumis par", lambda b: b.soumis_par.email if b.soumis_par else ""),
+    ("Correction demandée par la Caf", lambda b: b.correction_demandee),
+    ("Correction demandée le", lambda b: b.correction_demandee_le),
+    ("Saisi le", lambda b: b.saisi_le),
+)
+
+COLONNES_PURGES = (
+    *COLONNES_COLLECTIF,
+    ("Purgé le", lambda p: p.purge_le),
+    ("Bilan soumis le", lambda p: p.bilan_soumis_le),
+    ("Enfants supprimés", lambda p: p.enfants_supprimes),
+    ("Présences supprimées", lambda p: p.presences_supprimees),
+)
 
 
 def _ajouter_fichier(archive, chemin_zip: str, champ_fichier, noms_pris: set[str]) -> str | None:
@@ -56,10 +208,29 @@ def _ajouter_fichier(archive, chemin_zip: str, champ_fichier, noms_pris: set[str
     return nom
 
 
+def _a_un_bilan(collectif) -> bool:
+    from seances.models import BilanAction
+
+    try:
+        collectif.bilan  # noqa: B018 (préchargé)
+    except BilanAction.DoesNotExist:
+        return False
+    return True
+
+
 def construire_export(porteur, utilisateur):
     """Le ZIP dans un fichier temporaire (rembobiné), prêt à être servi."""
+    from collectifs.models import Collectif, Intervenant
     from dossiers.exportation import dossier_vers_document
-    from seances.models import Enfant, Presence, Seance
+    from dossiers.models import Evenement, Message
+    from seances.models import (
+        ActionParents,
+        Enfant,
+        Presence,
+        PurgeDonneesEnfants,
+        RencontreEcole,
+        Seance,
+    )
 
     sortie = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115 (rendu ouvert)
     noms_pris: set[str] = set()
@@ -129,9 +300,58 @@ def construire_export(porteur, utilisateur):
                 piece.fichier,
                 noms_pris,
             )
-        dossiers = porteur.dossiers.prefetch_related(
-            "collectifs__creneaux", "intervenants", "pieces"
-        ).order_by("annee", "pk")
+        dossiers = list(
+            porteur.dossiers.select_related("porteur", "departement")
+            .prefetch_related(
+                Prefetch(
+                    "collectifs",
+                    queryset=Collectif.objects.select_related("bilan__soumis_par")
+                    .prefetch_related("creneaux")
+                    .order_by("ordre", "pk"),
+                ),
+                Prefetch(
+                    "intervenants",
+                    queryset=Intervenant.objects.prefetch_related(
+                        Prefetch("collectifs", queryset=Collectif.objects.order_by("ordre", "pk"))
+                    ).order_by("nom", "pk"),
+                ),
+                "pieces",
+                Prefetch(
+                    "messages",
+                    queryset=Message.objects.select_related("auteur").order_by("cree_le", "pk"),
+                ),
+                Prefetch("evenements", queryset=Evenement.objects.order_by("cree_le", "pk")),
+            )
+            .order_by("annee", "pk")
+        )
+        # L'activité : lue une fois pour toute l'organisation (même périmètre que les dossiers),
+        # puis rangée par collectif.
+        du_porteur = {"collectif__dossier__porteur": porteur}
+        ordre_collectif = (
+            "collectif__dossier__annee",
+            "collectif__dossier_id",
+            "collectif__ordre",
+            "collectif_id",
+        )
+        seances = list(
+            Seance.objects.filter(**du_porteur)
+            .select_related("collectif__dossier")
+            .prefetch_related("animateurs")
+            .order_by(*ordre_collectif, "date", "debut", "pk")
+        )
+        seances_par_collectif = defaultdict(list)
+        for seance in seances:
+            seances_par_collectif[seance.collectif_id].append(seance)
+        enfants_par_collectif = defaultdict(list)
+        for enfant in Enfant.objects.filter(**du_porteur).order_by("code"):
+            enfants_par_collectif[enfant.collectif_id].append(enfant)
+        par_seance: dict[int, dict[str, bool]] = defaultdict(dict)
+        presences = Presence.objects.filter(seance__collectif__dossier__porteur=porteur)
+        for seance_id, code, present in presences.values_list(
+            "seance_id", "enfant__code", "present"
+        ):
+            par_seance[seance_id][code] = present
+
         for dossier in dossiers:
             prefixe = f"{dossier.annee}-{dossier.annee + 1}-dossier-{dossier.pk}"
             archive.writestr(f"dossiers/{prefixe}.json", _json(dossier_vers_document(dossier)))
@@ -143,7 +363,7 @@ def construire_export(porteur, utilisateur):
                         "auteur": m.auteur.email if m.auteur else None,
                         "texte": m.texte,
                     }
-                    for m in dossier.messages.select_related("auteur").order_by("cree_le", "pk")
+                    for m in dossier.messages.all()
                 ],
                 "historique": [
                     {
@@ -153,7 +373,7 @@ def construire_export(porteur, utilisateur):
                         "etat_apres": e.etat_apres,
                         "commentaire": e.commentaire,
                     }
-                    for e in dossier.evenements.order_by("cree_le", "pk")
+                    for e in dossier.evenements.all()
                 ],
             }
             archive.writestr(f"dossiers/{prefixe}-suivi.json", _json(suivi))
@@ -165,16 +385,10 @@ def construire_export(porteur, utilisateur):
                     noms_pris,
                 )
             for collectif in dossier.collectifs.all():
-                seances = list(Seance.objects.filter(collectif=collectif).order_by("date", "pk"))
-                if not seances and not Enfant.objects.filter(collectif=collectif).exists():
+                seances_du_collectif = seances_par_collectif[collectif.pk]
+                enfants = enfants_par_collectif[collectif.pk]
+                if not seances_du_collectif and not enfants:
                     continue
-                enfants = list(Enfant.objects.filter(collectif=collectif).order_by("code"))
-                presences = Presence.objects.filter(seance__collectif=collectif).values_list(
-                    "seance_id", "enfant__code", "present"
-                )
-                par_seance: dict[int, dict[str, bool]] = {}
-                for seance_id, code, present in presences:
-                    par_seance.setdefault(seance_id, {})[code] = present
                 archive.writestr(
                     f"activite/{prefixe}-collectif-{collectif.pk}.json",
                     _json(
@@ -199,10 +413,54 @@ def construire_export(porteur, utilisateur):
                                     "inscrits": s.nombre_inscrits,
                                     "presences": par_seance.get(s.pk, {}),
                                 }
-                                for s in seances
+                                for s in seances_du_collectif
                             ],
                         }
                     ),
                 )
+
+        archive.writestr(
+            "dossiers/intervenants.csv",
+            _csv(
+                COLONNES_INTERVENANTS,
+                [i for dossier in dossiers for i in dossier.intervenants.all()],
+            ),
+        )
+        # Les tableaux de l'activité : aucune donnée par enfant (seulement des agrégats).
+        archive.writestr("activite/seances.csv", _csv(COLONNES_SEANCES, seances))
+        archive.writestr(
+            "activite/actions-parents.csv",
+            _csv(
+                COLONNES_ACTIONS_PARENTS,
+                ActionParents.objects.filter(**du_porteur)
+                .select_related("collectif__dossier")
+                .order_by(*ordre_collectif, "date", "pk"),
+            ),
+        )
+        archive.writestr(
+            "activite/rencontres-ecole.csv",
+            _csv(
+                COLONNES_RENCONTRES_ECOLE,
+                RencontreEcole.objects.filter(**du_porteur)
+                .select_related("collectif__dossier")
+                .order_by(*ordre_collectif, "date", "pk"),
+            ),
+        )
+        bilans = [
+            collectif.bilan
+            for dossier in dossiers
+            for collectif in dossier.collectifs.all()
+            if _a_un_bilan(collectif)
+        ]
+        archive.writestr("activite/bilans.csv", _csv(COLONNES_BILANS, bilans))
+        archive.writestr(
+            "activite/purges.csv",
+            _csv(
+                COLONNES_PURGES,
+                PurgeDonneesEnfants.objects.filter(**du_porteur)
+                .select_related("collectif__dossier")
+                .order_by(*ordre_collectif, "purge_le", "pk"),
+            ),
+        )
     sortie.seek(0)
     return sortie

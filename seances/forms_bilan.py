@@ -256,3 +256,22 @@ class DemandeCorrectionForm(ChampsInvalidesMixin, forms.Form):
                 "« Ce que le porteur doit corriger » : le message est obligatoire."
             )
         return message
+
+
+class ChoixAnneeBilansForm(forms.Form):
+    """L'année scolaire des bilans soumis à lire (liste des bilans de la Caf)."""
+
+    annee = forms.TypedChoiceField(
+        label="Année scolaire",
+        coerce=int,
+        error_messages={
+            "invalid_choice": "« Année scolaire » : choisissez une année de la liste.",
+            "required": "« Année scolaire » : choisissez une année.",
+        },
+    )
+
+    def __init__(self, *args, annees: list[int], **kwargs):
+        from dossiers.models import libelle_annee
+
+        super().__init__(*args, **kwargs)
+        self.fields["annee"].choices = [(a, libelle_annee(a)) for a in annees]

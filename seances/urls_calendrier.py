@@ -11,5 +11,6 @@ urlpatterns = [
     path("collectifs/<int:pk>/seances/ajouter/", vues.AjouterView.as_view(), name="ajouter"),
     path("seances/<int:pk>/deplacer/", vues.DeplacerView.as_view(), name="deplacer"),
     path("seances/<int:pk>/annuler/", vues.AnnulerView.as_view(), name="annuler"),
+    path("seances/<int:pk>/supprimer/", vues.SupprimerView.as_view(), name="seance_supprimer"),
     path("seances/<int:pk>/retablir/", vues.RetablirView.as_view(), name="retablir"),
 ]

@@ -14,6 +14,16 @@ urlpatterns = [
     path("collectifs/<int:pk>/presences/", vues.PresencesView.as_view(), name="presences"),
     path("collectifs/<int:pk>/journal/", vues.JournalView.as_view(), name="journal"),
     path(
+        "actions-parents/<int:pk>/modifier/",
+        vues.ActionParentsModifierView.as_view(),
+        name="action_parents_modifier",
+    ),
+    path(
+        "rencontres-ecole/<int:pk>/modifier/",
+        vues.RencontreEcoleModifierView.as_view(),
+        name="rencontre_ecole_modifier",
+    ),
+    path(
         "actions-parents/<int:pk>/supprimer/",
         vues.ActionParentsSupprimerView.as_view(),
         name="action_parents_supprimer",

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -20,15 +21,17 @@ from django.views import View
 from collectifs.models import Collectif
 from comptes.models import Role
 from comptes.permissions import RoleRequisMixin
-from dossiers.models import Etat
+from dossiers.forms_campagnes import annee_scolaire_en_cours
+from dossiers.models import Etat, libelle_annee
 from dossiers.views_saisie import resume_erreurs
 
 from . import bilan as regles
-from .forms_bilan import BilanForm, DemandeCorrectionForm
+from .forms_bilan import BilanForm, ChoixAnneeBilansForm, DemandeCorrectionForm
 from .models import BilanAction, PurgeDonneesEnfants, Seance
 
 TOUS_LES_ROLES = (Role.PORTEUR, Role.AGENT, Role.SECRETARIAT, Role.ADMIN)
 GABARIT = "seances/bilan/bilan.html"
+BILANS_SOUMIS_PAR_PAGE = 25
 
 
 def _site(request) -> str:
@@ -217,3 +220,53 @@ class DemandeCorrectionView(BilanMixin, View):
             "rouvert.",
         )
         return redirect("seances:bilan", pk=collectif.pk)
+
+
+class BilansSoumisView(RoleRequisMixin, View):
+    """Les bilans de l'action soumis à la Caf (en attente de lecture) du département de l'agent
+    ou du secrétariat, pour une année scolaire : les plus récents d'abord, chacun menant à sa
+    lecture (``seances:bilan``). Lus par ``BilanAction.objects.visible_to`` ; nombre de requêtes
+    constant, quel que soit le nombre de lignes."""
+
+    roles = (Role.AGENT, Role.SECRETARIAT)
+    template_name = "seances/bilan/soumis.html"
+
+    def get(self, request, *args, **kwargs):
+        utilisateur = request.user
+        soumis = BilanAction.objects.visible_to(utilisateur).filter(
+            statut=BilanAction.Statut.SOUMIS,
+            collectif__dossier__departement_id=utilisateur.departement_id,
+        )
+        en_cours = annee_scolaire_en_cours(timezone.localdate())
+        annees = set(
+            soumis.order_by().values_list("collectif__dossier__annee", flat=True).distinct()
+        )
+        annees.add(en_cours)
+        annees = sorted(annees, reverse=True)
+        annee = en_cours
+        erreurs = []
+        if "annee" in request.GET:
+            form = ChoixAnneeBilansForm(request.GET, annees=annees)
+            if form.is_valid():
+                annee = form.cleaned_data["annee"]
+            else:
+                erreurs = resume_erreurs(form)
+        else:
+            form = ChoixAnneeBilansForm(annees=annees, initial={"annee": annee})
+        bilans = (
+            soumis.filter(collectif__dossier__annee=annee)
+            .select_related("collectif__dossier__porteur", "soumis_par")
+            .order_by("-soumis_le", "-pk")
+        )
+        page = Paginator(bilans, BILANS_SOUMIS_PAR_PAGE).get_page(request.GET.get("page"))
+        contexte = {
+            "form": form,
+            "erreurs": erreurs,
+            "annee": annee,
+            "libelle_annee": libelle_annee(annee),
+            "page_obj": page,
+            "paginator": page.paginator,
+            "is_paginated": page.has_other_pages(),
+            "bilans": list(page),
+        }
+        return render(request, self.template_name, contexte)

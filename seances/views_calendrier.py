@@ -16,6 +16,7 @@ formulaires de ``forms_calendrier`` ; les calculs (plan, semaines) sont dans ``c
 from itertools import groupby
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +40,7 @@ from .forms_calendrier import (
     GenerationForm,
     manques_pour_generer,
 )
-from .models import BilanAction, Seance
+from .models import BilanAction, Presence, Seance
 from .views_registre import cahier_verrouille
 
 TOUS_LES_ROLES = (Role.PORTEUR, Role.AGENT, Role.SECRETARIAT, Role.ADMIN)
@@ -238,6 +239,12 @@ class CalendrierView(CollectifPorteurMixin, View):
             seance.modifiable = (
                 not verrouille
                 and seance.statut == Seance.Statut.PREVUE
+                and seance.appel_fait_le is None
+            )
+            seance.supprimable = (
+                not verrouille
+                and seance.origine == Seance.Origine.AJOUTEE
+                and seance.statut != Seance.Statut.REALISEE
                 and seance.appel_fait_le is None
             )
         mois = [
@@ -440,6 +447,65 @@ class AnnulerView(RefusSiVerrouilleMixin, SeancePorteurMixin, View):
             messages.success(request, f"{seance} annulée ({seance.motif_annulation}).")
             return redirect(url_calendrier(seance.collectif_id, seance.pk))
         return self.afficher(form)
+
+
+def raison_refus_suppression(seance) -> str | None:
+    """Pourquoi cette séance ne peut pas être supprimée (None si elle le peut) : seules les
+    séances ajoutées par le porteur, sans appel enregistré, se suppriment."""
+    if seance.origine != Seance.Origine.AJOUTEE:
+        return (
+            f"{seance} a été générée par le calendrier : elle ne peut pas être supprimée. "
+            "Annulez-la avec un motif si elle n'a pas lieu."
+        )
+    if (
+        seance.appel_fait_le is not None
+        or seance.statut == Seance.Statut.REALISEE
+        or Presence.objects.filter(seance=seance).exists()
+    ):
+        return (
+            f"{seance} : l'appel est déjà enregistré, elle ne peut pas être supprimée "
+            "(le cahier de présence et le bilan en dépendent)."
+        )
+    return None
+
+
+class SupprimerView(RefusSiVerrouilleMixin, SeancePorteurMixin, View):
+    """Supprimer une séance ajoutée par erreur : confirmation (GET), puis suppression (POST).
+    Refusé pour une séance générée par le calendrier ou dont l'appel est fait."""
+
+    template_name = "seances/calendrier/supprimer.html"
+
+    def refus(self):
+        raison = raison_refus_suppression(self.seance)
+        if raison is None:
+            return None
+        messages.error(self.request, raison)
+        return redirect(url_calendrier(self.seance.collectif_id, self.seance.pk))
+
+    def get(self, request, *args, **kwargs):
+        if refus := self.refus():
+            return refus
+        contexte = {
+            "collectif": self.collectif,
+            "dossier": self.collectif.dossier,
+            "seance": self.seance,
+        }
+        return render(request, self.template_name, contexte)
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            # Relue verrouillée : un appel enregistré entre-temps empêche la suppression.
+            self.seance = get_object_or_404(
+                Seance.objects.select_for_update().select_related("collectif__dossier"),
+                pk=self.seance.pk,
+            )
+            if refus := self.refus():
+                return refus
+            libelle = str(self.seance)
+            collectif_id = self.seance.collectif_id
+            self.seance.delete()
+        messages.success(request, f"{libelle} supprimée du calendrier.")
+        return redirect(url_calendrier(collectif_id))
 
 
 class RetablirView(RefusSiVerrouilleMixin, SeancePorteurMixin, View):

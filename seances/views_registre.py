@@ -600,12 +600,12 @@ class JournalView(RegistreMixin, View):
         )
 
 
-class EntreeJournalSupprimerView(RegistreMixin, View):
-    """Confirmation, puis suppression d'une entrée d'un journal."""
+class EntreeJournalMixin(RegistreMixin):
+    """Une entrée d'un journal (action avec les parents, rencontre avec l'école), lue par son
+    ``visible_to`` ; page d'écriture : refusée quand le cahier est verrouillé."""
 
     onglet = "journal"
     modele = None
-    template_name = "seances/registre/journal_supprimer.html"
     page_d_ecriture = True
 
     def url_si_verrouille(self) -> str:
@@ -619,6 +619,56 @@ class EntreeJournalSupprimerView(RegistreMixin, View):
             pk=self.kwargs["pk"],
         )
         return self.verifier_accepte(self.entree.collectif)
+
+
+class EntreeJournalModifierView(EntreeJournalMixin, View):
+    """Modifier une entrée d'un journal : le formulaire de l'ajout, prérempli."""
+
+    template_name = "seances/registre/journal_form.html"
+    formulaire = None
+    titre = ""
+
+    def get(self, request, *args, **kwargs):
+        return self.afficher(self.formulaire(instance=self.entree, collectif=self.collectif))
+
+    def post(self, request, *args, **kwargs):
+        form = self.formulaire(request.POST, instance=self.entree, collectif=self.collectif)
+        if form.is_valid():
+            with transaction.atomic():
+                objet = form.save()
+            messages.success(request, f"Modifié : {objet}.")
+            return redirect("seances:journal", self.collectif.pk)
+        return self.afficher(form)
+
+    def afficher(self, form):
+        return render(
+            self.request,
+            self.template_name,
+            self.contexte(
+                entree=self.entree,
+                form=form,
+                titre=self.titre.format(date=self.entree.date),
+                erreurs=resume_erreurs(form) if form.is_bound else [],
+            ),
+        )
+
+
+class ActionParentsModifierView(EntreeJournalModifierView):
+    modele = ActionParents
+    formulaire = ActionParentsForm
+    titre = "Modifier l'action avec les parents du {date:%d/%m/%Y}"
+
+
+class RencontreEcoleModifierView(EntreeJournalModifierView):
+    modele = RencontreEcole
+    formulaire = RencontreEcoleForm
+    titre = "Modifier la rencontre avec l'école du {date:%d/%m/%Y}"
+
+
+class EntreeJournalSupprimerView(EntreeJournalMixin, View):
+    """Confirmation, puis suppression d'une entrée d'un journal."""
+
+    template_name = "seances/registre/journal_supprimer.html"
 
     def get(self, request, *args, **kwargs):
         return render(

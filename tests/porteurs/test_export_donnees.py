@@ -55,7 +55,7 @@ def test_membre_exporte_tout(client, membre):
     assert suivi["messages"][0]["texte"] == "Bonjour la Caf"
     (piece,) = [n for n in noms if n.startswith("pieces/") and n.endswith("budget 2025.pdf")]
     assert archive.read(piece) == b"%PDF-1.4 budget"
-    (activite,) = [n for n in noms if n.startswith("activite/")]
+    (activite,) = [n for n in noms if n.startswith("activite/") and n.endswith(".json")]
     assert json.loads(archive.read(activite))["enfants"][0]["code"] == "AB-01"
     assert EvenementAudit.objects.filter(
         action="export_donnees", email=membre.utilisateur.email

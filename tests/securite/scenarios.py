@@ -301,6 +301,8 @@ SCENARIOS: dict[str, Scenario] = {
     "seances:deplacer": du_porteur(lambda o: {"pk": o.seance_prevue.pk}),
     "seances:annuler": du_porteur(lambda o: {"pk": o.seance_prevue.pk}),
     "seances:retablir": du_porteur(lambda o: {"pk": o.seance_annulee.pk}, methodes=(POST,)),
+    # Séance générée par le calendrier : suppression refusée (redirection vers le calendrier).
+    "seances:seance_supprimer": du_porteur(lambda o: {"pk": o.seance_prevue.pk}),
     "seances:enfants": du_porteur(lambda o: {"pk": o.collectif.pk}),
     "seances:enfant_modifier": du_porteur(lambda o: {"pk": o.enfant.pk}),
     "seances:enfant_supprimer": du_porteur(lambda o: {"pk": o.enfant.pk}),
@@ -309,6 +311,12 @@ SCENARIOS: dict[str, Scenario] = {
     "seances:journal": du_porteur(lambda o: {"pk": o.collectif.pk}),
     "seances:action_parents_supprimer": du_porteur(lambda o: {"pk": o.action_parents.pk}),
     "seances:rencontre_ecole_supprimer": du_porteur(lambda o: {"pk": o.rencontre_ecole.pk}),
+    "seances:action_parents_modifier": du_porteur(lambda o: {"pk": o.action_parents.pk}),
+    "seances:rencontre_ecole_modifier": du_porteur(lambda o: {"pk": o.rencontre_ecole.pk}),
+    # Les bilans de l'action soumis : agents et secrétariat, chacun ceux de son département.
+    "seances:bilans_soumis": Scenario(
+        ok=(AGENT, AGENT_CREUSE, SECRETARIAT, SECRETARIAT_CREUSE), methodes=(GET,)
+    ),
     # Le bilan de l'action : tous ceux qui voient le dossier le lisent ; seul le porteur l'écrit.
     "seances:bilan": du_dossier(
         lambda o: {"pk": o.collectif.pk}, ok_post=(PORTEUR,), hors_post=(AUTRE_PORTEUR,)
