@@ -185,7 +185,7 @@ class TestPage:
         assert reverse("dossiers:controle", args=[dossier_59.pk]) not in page
         assert reverse("dossiers:note", args=[dossier_59.pk]) not in page
         assert "/transition/" not in page
-        assert "consulte le dossier sans le modifier" in page
+        assert "consulte le dossier sans en changer l" in page
 
     def test_admin_rouvre_un_dossier_decide(self, client, admin_national, dossier_59):
         en_etat(dossier_59, Etat.ACCEPTE)
