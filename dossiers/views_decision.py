@@ -20,6 +20,7 @@ from .evaluation import evaluer_dossier
 from .exportation import charger_pour_export
 from .forms_decision import DecisionForm
 from .models import Dossier
+from .views_instruction import points_a_verifier_du_dossier
 
 TOUS_LES_ROLES = (Role.PORTEUR, Role.AGENT, Role.SECRETARIAT, Role.ADMIN)
 
@@ -86,6 +87,8 @@ class DecisionView(RoleRequisMixin, View):
             "transition": workflow.PAR_NOM[form.decision],
             "evaluation": form.evaluation,
             "plusieurs_decisions": len(possibles) > 1,
+            # Rappel, sans blocage : les points de contrôle que l'agent n'a pas vérifiés.
+            "points_a_verifier": points_a_verifier_du_dossier(dossier, self.request.user),
         }
         return render(self.request, self.template_formulaire, contexte)
 

@@ -52,6 +52,58 @@ def peut_annoter(utilisateur) -> bool:
     return utilisateur.est_agent or utilisateur.est_admin
 
 
+# --- Points de contrôle et critères du référentiel -----------------------------------------------
+
+# Le seul endroit qui dit quels critères (codes du catalogue, spec/regles.md) chaque point de
+# contrôle concerne. Le jugement de l'agent s'affiche à côté de ces critères, sans jamais changer
+# leur statut : celui-ci reste celui que calcule le moteur. « pieces » vaut pour tout le dossier.
+CRITERES_PAR_POINT: dict[str, tuple[str, ...]] = {
+    PointControle.Code.PARTICIPATION: ("CHARTE-GRATUITE",),
+    PointControle.Code.SDSF: ("DIAGNOSTIC-SDSF",),
+    # Les critères de collectif dont la règle dépend de ``rural`` : taille (5 enfants au moins),
+    # encadrement (un seul intervenant sous 8 enfants), régularité (une séance de 2 heures).
+    PointControle.Code.RURAL: ("COLLECTIF-TAILLE", "COLLECTIF-ENCADREMENT", "COLLECTIF-REGULARITE"),
+    PointControle.Code.PIECES: (),
+}
+POINT_DU_CRITERE: dict[str, str] = {
+    critere: point for point, criteres in CRITERES_PAR_POINT.items() for critere in criteres
+}
+
+
+def _libelle_point(libelle: str) -> str:
+    return libelle[:1].upper() + libelle[1:]
+
+
+def points_a_verifier(etat_points: dict) -> list[dict]:
+    """Les points de contrôle non vérifiés (jamais cochés, ou décochés), dans l'ordre du modèle.
+
+    ``etat_points`` : code → dernière ligne ``PointControle`` (``derniers_par_point``).
+    """
+    return [
+        {"code": code, "libelle": _libelle_point(libelle)}
+        for code, libelle in PointControle.Code.choices
+        if not (etat_points.get(code) and etat_points[code].coche)
+    ]
+
+
+def points_a_verifier_du_dossier(dossier: Dossier, utilisateur) -> list[dict]:
+    """Les points de contrôle non vérifiés du dossier, lus en une requête (page de décision)."""
+    _, etat_points, _ = _points_controle(dossier, utilisateur)
+    return points_a_verifier(etat_points)
+
+
+def lignes_criteres(criteres, points_par_code: dict) -> list[dict]:
+    """Chaque critère de l'évaluation avec le point de contrôle qui le concerne (ou ``None``).
+
+    ``points_par_code`` : code du point → le point tel que la page l'affiche (libellé, dernière
+    ligne) ; rien n'est relu en base.
+    """
+    return [
+        {"critere": critere, "point": points_par_code.get(POINT_DU_CRITERE.get(critere["code"]))}
+        for critere in criteres or ()
+    ]
+
+
 # --- Évaluation figée et courante ---------------------------------------------------------------
 
 
@@ -179,6 +231,13 @@ def contexte_instruction(dossier: Dossier, utilisateur, contexte: dict, formulai
             point["commentaire"] = controle_form[f"{code}_commentaire"]
         points.append(point)
 
+    par_code = {point["code"]: point for point in points}
+    evaluation = contexte["evaluation"]
+    criteres_collectifs = [
+        {"collectif": collectif, "lignes": lignes_criteres(collectif.get("criteres"), par_code)}
+        for collectif in evaluation.get("collectifs") or ()
+    ]
+
     figee = contexte.get("evaluation_figee")
     comparaison = None
     if figee is not None and figee.empreinte_entree != contexte["empreinte_courante"]:
@@ -195,6 +254,9 @@ def contexte_instruction(dossier: Dossier, utilisateur, contexte: dict, formulai
         "reperes": reperes,
         "comparaison": comparaison,
         "points": points,
+        "points_a_verifier": points_a_verifier(etat_points),
+        "criteres_dossier": lignes_criteres(evaluation.get("criteres"), par_code),
+        "criteres_collectifs": criteres_collectifs,
         "controle_form": controle_form,
         "notes": list(
             NotePrivee.objects.visible_to(utilisateur)
