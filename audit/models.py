@@ -31,6 +31,8 @@ class Action(models.TextChoices):
     MOT_DE_PASSE = "mot_de_passe", "mot de passe modifié"
     ADRESSE_ELECTRONIQUE = "adresse_electronique", "adresse électronique modifiée"
     SUPPRESSION_BROUILLON = "suppression_brouillon", "brouillon de dossier supprimé"
+    MOT_DE_PASSE_REFUSE = "mot_de_passe_refuse", "mot de passe actuel refusé (Mon compte)"
+    DEMANDE_ADRESSE = "demande_adresse", "changement d'adresse demandé"
 
 
 class EvenementAuditQuerySet(models.QuerySet):

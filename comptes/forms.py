@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.contrib.auth.forms import (
     AuthenticationForm,
@@ -7,6 +9,7 @@ from django.contrib.auth.forms import (
     SetPasswordMixin,
 )
 from django.db import transaction
+from django.utils import timezone
 
 from porteurs.forms import valider_telephone
 from porteurs.models import Membre
@@ -230,14 +233,53 @@ class ProfilForm(forms.ModelForm):
         return valider_telephone(self.cleaned_data.get("telephone", ""))
 
 
+# « Mon compte » : le mot de passe actuel, exigé pour changer de mot de passe ou d'adresse, ne
+# se devine pas par essais. Les refus sont comptés dans le journal d'audit (commun à tous les
+# processus du site) : au-delà de ESSAIS_MOT_DE_PASSE_ACTUEL en FENETRE_ESSAIS, plus d'essai.
+ESSAIS_MOT_DE_PASSE_ACTUEL = 5
+FENETRE_ESSAIS = datetime.timedelta(minutes=30)
+
+
+def verifier_mot_de_passe_actuel(user, password: str) -> None:
+    """Lève ``ValidationError`` (en français) si le mot de passe actuel est faux, ou si trop
+    d'essais ont été refusés récemment ; chaque refus est consigné."""
+    from audit.journal import consigner
+    from audit.models import Action, EvenementAudit
+
+    refus = EvenementAudit.objects.filter(
+        action=Action.MOT_DE_PASSE_REFUSE,
+        utilisateur_id=user.pk,
+        horodatage__gte=timezone.now() - FENETRE_ESSAIS,
+    ).count()
+    if refus >= ESSAIS_MOT_DE_PASSE_ACTUEL:
+        raise forms.ValidationError(
+            "Trop d'essais de mot de passe erronés : réessayez dans 30 minutes, ou déconnectez-vous "
+            "et utilisez « Mot de passe oublié » sur la page de connexion.",
+            code="trop_d_essais",
+        )
+    if not user.check_password(password):
+        consigner(Action.MOT_DE_PASSE_REFUSE, objet=user, utilisateur=user)
+        raise forms.ValidationError(
+            "Ce n'est pas votre mot de passe actuel. Vérifiez votre saisie ; le mot de passe "
+            "tient compte des majuscules.",
+            code="password_incorrect",
+        )
+
+
 class ChangementMotDePasseForm(PasswordChangeForm):
     """Mot de passe actuel puis nouveau mot de passe (libellés et messages de Django, traduits) ;
-    les validateurs du projet s'appliquent (12 caractères au moins…)."""
+    les validateurs du projet s'appliquent (12 caractères au moins…). Le mot de passe actuel ne
+    se devine pas par essais (``verifier_mot_de_passe_actuel``)."""
 
     error_messages = {
         **PasswordChangeForm.error_messages,
         "password_mismatch": "Les deux mots de passe ne sont pas identiques.",
     }
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        verifier_mot_de_passe_actuel(self.user, old_password)
+        return old_password
 
 
 class ChangementAdresseForm(forms.Form):
@@ -280,10 +322,5 @@ class ChangementAdresseForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(
-                "Ce n'est pas votre mot de passe actuel. Vérifiez votre saisie ; le mot de passe "
-                "tient compte des majuscules.",
-                code="password_incorrect",
-            )
+        verifier_mot_de_passe_actuel(self.user, password)
         return password

@@ -10,6 +10,8 @@ sur le lien envoyé à la nouvelle adresse (jeton signé, valable ``PASSWORD_RES
 porte l'ancienne adresse : il ne sert qu'une fois). L'ancienne adresse reçoit un avis.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -18,12 +20,13 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView, UpdateView
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.journal import consigner
-from audit.models import Action
+from audit.models import Action, EvenementAudit
 from porteurs.models import Membre
 
 from . import emails
@@ -93,6 +96,9 @@ class MotDePasseChangerView(auth_views.PasswordChangeView):
 
 # --- changement d'adresse électronique -------------------------------------------------------
 SEL_ADRESSE = "comptes.changement_adresse"
+# Au plus trois courriels de confirmation par heure et par compte (comptés dans le journal).
+DEMANDES_ADRESSE_PAR_FENETRE = 3
+FENETRE_DEMANDES_ADRESSE = datetime.timedelta(hours=1)
 
 
 def jeton_adresse(utilisateur, nouvelle: str) -> str:
@@ -125,6 +131,22 @@ class AdresseChangerView(LoginRequiredMixin, FormView):
     def form_valid(self, form):
         user = self.request.user
         nouvelle = form.cleaned_data["email"]
+        recentes = EvenementAudit.objects.filter(
+            action=Action.DEMANDE_ADRESSE,
+            utilisateur_id=user.pk,
+            horodatage__gte=timezone.now() - FENETRE_DEMANDES_ADRESSE,
+        ).count()
+        if recentes >= DEMANDES_ADRESSE_PAR_FENETRE:
+            # Le portail n'envoie pas de courriels à volonté vers des adresses non confirmées.
+            form.add_error(
+                "email",
+                f"{DEMANDES_ADRESSE_PAR_FENETRE} demandes de changement d'adresse en une heure : "
+                "attendez avant d'en faire une autre (le dernier lien reçu reste valable).",
+            )
+            return self.form_invalid(form)
+        consigner(
+            Action.DEMANDE_ADRESSE, objet=user, utilisateur=user, details={"nouvelle": nouvelle}
+        )
         if form.adresse_prise:
             # Même réponse qu'en cas de succès : seul le titulaire de l'adresse est prévenu.
             emails.envoyer_adresse_deja_utilisee(self.request, nouvelle)

@@ -1,6 +1,22 @@
 import pytest
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from tests.factories import DossierFactory, MembreFactory, UtilisateurFactory, departement
+
+
+@receiver(connection_created, dispatch_uid="tests_sqlite_lecture_sans_verrou")
+def _sqlite_memoire_partagee_sans_verrou_de_lecture(sender, connection, **kwargs):
+    """La base de test SQLite est en mémoire, partagée (« shared cache ») entre le fil du test
+    et celui d'un vrai worker Celery : dans ce mode, SQLite verrouille par table, et un INSERT du
+    worker pendant que le test relit la même table échoue aussitôt (« database table is
+    locked », sans attente) — la tâche échoue, le test attend pour rien. ``read_uncommitted``
+    ôte les verrous de lecture de ce mode (et seulement de ce mode) : une lecture ne bloque plus
+    une écriture. Sans effet sur PostgreSQL, ni sur une base SQLite sur disque (l'application)."""
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        return
+    with connection.cursor() as curseur:
+        curseur.execute("PRAGMA read_uncommitted = 1")
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """Outils communs aux tests qui passent par un vrai broker et un vrai worker Celery."""
 
+import time
 from contextlib import contextmanager
 
 from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError
 from kombu import pools
 
 from clas_portal.celery import app
@@ -49,3 +51,17 @@ def worker_reel():
     """Un vrai worker (pool « solo ») dans un fil de ce processus."""
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
         yield
+
+
+def resultat_de(tache, delai: float = 60):
+    """``tache.get()``, le résultat d'une tâche lu dans la base (django-celery-results). Sur
+    SQLite (base en mémoire partagée entre le test et le worker), la lecture peut tomber sur la
+    table verrouillée pendant que le worker écrit ce résultat : on relit, dans le même délai."""
+    limite = time.monotonic() + delai
+    while True:
+        try:
+            return tache.get(timeout=max(0.5, limite - time.monotonic()))
+        except OperationalError:
+            if time.monotonic() >= limite:
+                raise
+            time.sleep(0.05)

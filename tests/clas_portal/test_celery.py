@@ -4,7 +4,7 @@ import pytest
 from django_celery_results.models import TaskResult
 
 from clas_portal.celery import ping
-from tests.outils_celery import broker_isole, worker_reel
+from tests.outils_celery import broker_isole, resultat_de, worker_reel
 
 
 @pytest.fixture
@@ -16,5 +16,5 @@ def worker(transactional_db, tmp_path):
 
 def test_une_tache_passe_par_le_broker_et_revient(worker):
     resultat = ping.delay()
-    assert resultat.get(timeout=30) == "pong"
+    assert resultat_de(resultat, 30) == "pong"
     assert TaskResult.objects.filter(task_id=resultat.id, status="SUCCESS").exists()

@@ -180,7 +180,7 @@ class TestChangerMotDePasse:
         assert reponse.status_code == 200
         page = reponse.content.decode()
         assert 'id="erreurs-formulaire"' in page
-        assert "Votre ancien mot de passe est incorrect" in page
+        assert "Ce n&#x27;est pas votre mot de passe actuel." in page
         porteur_user.refresh_from_db()
         assert porteur_user.check_password(MOT_DE_PASSE)
         assert not EvenementAudit.objects.filter(action=Action.MOT_DE_PASSE).exists()
@@ -321,3 +321,62 @@ class TestChangerAdresse:
         client.logout()
         reponse = client.get(lien)
         assert reponse.status_code == 302 and reponse.url.startswith(reverse("connexion"))
+
+
+class TestEssaisLimites:
+    """Le mot de passe actuel ne se devine pas par essais depuis « Mon compte » : chaque refus est
+    consigné, et après cinq en trente minutes le formulaire n'essaie plus, même le bon. Un compte
+    ne fait pas envoyer plus de trois liens de changement d'adresse par heure."""
+
+    def test_cinq_refus_puis_plus_d_essai(self, client, porteur_user):
+        client.force_login(porteur_user)
+        for _ in range(5):
+            changer(client, actuel="pas-le-bon-mot-de-passe")
+        assert EvenementAudit.objects.filter(action=Action.MOT_DE_PASSE_REFUSE).count() == 5
+        # Le bon mot de passe, sur l'autre formulaire qui l'exige : refusé lui aussi.
+        page = demander(client).content.decode()
+        assert "Trop d&#x27;essais de mot de passe erronés : réessayez dans 30 minutes" in page
+        page = changer(client).content.decode()
+        assert "Trop d&#x27;essais de mot de passe erronés" in page
+        porteur_user.refresh_from_db()
+        assert porteur_user.check_password(MOT_DE_PASSE)
+        assert mail.outbox == []
+
+    def test_les_refus_anciens_ne_comptent_plus(self, client, porteur_user):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        client.force_login(porteur_user)
+        for _ in range(5):
+            changer(client, actuel="pas-le-bon-mot-de-passe")
+        # Le journal ne se modifie pas : on avance l'horloge au lieu de vieillir les lignes.
+        plus_tard = timezone.now() + timedelta(minutes=31)
+        import unittest.mock
+
+        with unittest.mock.patch("django.utils.timezone.now", return_value=plus_tard):
+            reponse = changer(client)
+        assert reponse.status_code == 302
+        porteur_user.refresh_from_db()
+        assert porteur_user.check_password(NOUVEAU)
+
+    def test_trois_liens_d_adresse_par_heure(self, client, porteur_user):
+        client.force_login(porteur_user)
+        for i in range(3):
+            assert demander(client, email=f"nouvelle{i}@asso.fr").status_code == 302
+        assert len(mail.outbox) == 3
+        reponse = demander(client, email="quatrieme@asso.fr")
+        assert reponse.status_code == 200
+        assert "3 demandes de changement d&#x27;adresse en une heure" in reponse.content.decode()
+        assert len(mail.outbox) == 3
+        assert EvenementAudit.objects.filter(action=Action.DEMANDE_ADRESSE).count() == 3
+
+    def test_le_lien_n_affiche_pas_le_prenom(self, client, porteur_user):
+        """Le courriel part vers une adresse pas encore confirmée : rien de ce que le compte a
+        saisi librement (le prénom) n'y figure."""
+        porteur_user.prenom = "Cliquez ici http://exemple.invalid"
+        porteur_user.save(update_fields=["prenom"])
+        client.force_login(porteur_user)
+        demander(client)
+        (courriel,) = mail.outbox
+        assert "exemple.invalid" not in courriel.body

@@ -23,6 +23,7 @@ from clas_portal.celery import app, ping
 from dossiers.models import Message
 from fiabilite.models import TacheDifferee
 from tests.fiabilite.conftest import worker_reel
+from tests.outils_celery import resultat_de
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -137,7 +138,7 @@ def test_un_message_publie_deux_fois_n_envoie_qu_un_courriel(
     with worker_reel():
         # File FIFO, un seul worker « solo » : quand le témoin revient, les deux copies sont
         # passées.
-        assert ping.delay().get(timeout=60) == "pong"
+        assert resultat_de(ping.delay()) == "pong"
     (courriel,) = mailoutbox
     assert courriel.to == [agent59.email]
     assert "Voici le RIB." in courriel.body

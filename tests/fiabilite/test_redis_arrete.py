@@ -20,6 +20,7 @@ from tests.dossiers.test_depot import (
     dossier_complet,
 )
 from tests.fiabilite.conftest import attendre, worker_reel
+from tests.outils_celery import resultat_de
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -65,8 +66,8 @@ def test_redis_arrete_le_depot_reussit_et_les_courriels_partent_a_son_retour(
             message="tâches du dépôt exécutées",
         )
         # Un second passage du relais ne republie rien ; le témoin attend qu'il soit passé.
-        assert relais.get(timeout=60)["publiees"] == 2
-        assert app.send_task("fiabilite.relayer").get(timeout=60)["publiees"] == 0
+        assert resultat_de(relais)["publiees"] == 2
+        assert resultat_de(app.send_task("fiabilite.relayer"))["publiees"] == 0
 
     assert len(mailoutbox) == 2
     (au_porteur,) = [c for c in mailoutbox if porteur_user.email in c.to]

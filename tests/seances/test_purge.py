@@ -19,6 +19,7 @@ from seances.registre import taux_presence_collectif
 from seances.tasks import purger_donnees_enfants as tache_purge
 from tests.clas_portal.test_celery import worker  # noqa: F401 — la fixture du vrai worker
 from tests.factories import CollectifFactory
+from tests.outils_celery import resultat_de
 from tests.seances.test_bilan import accepter, bilan_soumis, construire_registre
 
 SOUMIS_LE = datetime.datetime(2026, 7, 1, 18, 0, tzinfo=datetime.UTC)
@@ -180,6 +181,6 @@ def test_tache_passe_par_un_vrai_worker(dossier_59, settings):
     bilan_soumis(collectif, soumis_le=SOUMIS_LE)
     settings.CLAS_DELAI_PURGE_ENFANTS_JOURS = 0
     resultat = tache_purge.delay()
-    assert resultat.get(timeout=60)["enfants_supprimes"] == 7
+    assert resultat_de(resultat)["enfants_supprimes"] == 7
     assert not Enfant.objects.filter(collectif=collectif).exists()
     assert PurgeDonneesEnfants.objects.filter(collectif=collectif).count() == 1
